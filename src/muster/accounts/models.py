@@ -1,0 +1,132 @@
+"""User accounts and the roles they hold in agencies or at a state commission."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+
+if TYPE_CHECKING:
+    from muster.accounts.scope import Scope
+
+
+class Role(models.TextChoices):
+    """What a person does in an agency (or, for commission staff, in a state)."""
+
+    OFFICER = "officer", "Officer"
+    SUPERVISOR = "supervisor", "Supervisor"
+    TRAINING_STAFF = "training_staff", "Training staff"
+    RECORDS_CUSTODIAN = "records_custodian", "Records custodian"
+    COUNSEL_HR = "counsel_hr", "General counsel / HR reviewer"
+    AGENCY_ADMIN = "agency_admin", "Agency administrator"
+    COMMISSION_STAFF = "commission_staff", "Commission staff"
+
+
+# Roles that read every officer's record in their agency.
+AGENCY_WIDE_ROLES = frozenset(
+    {Role.TRAINING_STAFF, Role.RECORDS_CUSTODIAN, Role.COUNSEL_HR, Role.AGENCY_ADMIN}
+)
+# Roles that may enter and correct training records, courses and sessions.
+TRAINING_WRITE_ROLES = frozenset({Role.TRAINING_STAFF, Role.AGENCY_ADMIN})
+
+
+class User(AbstractUser):
+    """A person who signs in: an officer, agency staff, or commission staff."""
+
+    officer = models.OneToOneField(
+        "people.Officer",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="user",
+        help_text="The officer this login belongs to, when the person is one.",
+    )
+
+    objects: UserManager[User] = UserManager()  # type: ignore[assignment]
+
+    _scope_cache: Scope | None = None
+
+    class Meta:
+        ordering = ["last_name", "first_name", "username"]
+
+    def __str__(self) -> str:
+        full = self.get_full_name()
+        return full or self.username
+
+    @property
+    def scope(self) -> Scope:
+        """What this user may read; computed once per request (the user object lives that long)."""
+        from muster.accounts.scope import compute_scope
+
+        if self._scope_cache is None:
+            self._scope_cache = compute_scope(self)
+        return self._scope_cache
+
+    def forget_scope(self) -> None:
+        """Drop the cached scope after memberships change."""
+        self._scope_cache = None
+
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        self._scope_cache = None
+        super().refresh_from_db(*args, **kwargs)
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    """Memberships in force."""
+
+    def active(self) -> MembershipQuerySet:
+        return self.filter(ended_at__isnull=True)
+
+
+class Membership(models.Model):
+    """One role a user holds in one agency (or, for commission staff, in one state)."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+    )
+    unit = models.ForeignKey(
+        "agencies.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="supervisor_memberships",
+        help_text="For supervisors: the unit they supervise (its sub-units are included).",
+    )
+    state = models.CharField(
+        max_length=2, blank=True, help_text="For commission staff: the state they work for."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Ended memberships are kept, not deleted, so the audit trail still names real roles.
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user", "role"]
+        constraints = [
+            models.CheckConstraint(
+                name="membership_commission_has_state_not_agency",
+                condition=(
+                    Q(role="commission_staff", agency__isnull=True, unit__isnull=True)
+                    & ~Q(state="")
+                )
+                | (~Q(role="commission_staff") & Q(agency__isnull=False, state="")),
+            ),
+            models.CheckConstraint(
+                name="membership_unit_only_for_supervisors",
+                condition=Q(role="supervisor", unit__isnull=False)
+                | (~Q(role="supervisor") & Q(unit__isnull=True)),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.unit or self.agency or self.state
+        return f"{self.user} — {self.get_role_display()} ({where})"

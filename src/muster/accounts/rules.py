@@ -1,0 +1,68 @@
+"""Who may do what, as `rules` predicates over the user's scope (see accounts/scope.py).
+
+Services check these with `require(user, "app.action", obj)`; views and templates can ask the
+same question with `user.has_perm(...)` or `{% has_perm %}`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rules
+
+from muster.accounts.models import TRAINING_WRITE_ROLES, Role
+
+
+def agency_id_of(obj: Any) -> int | None:
+    """The agency an object belongs to, following the usual relations."""
+    if obj is None:
+        return None
+    from muster.agencies.models import Agency
+
+    if isinstance(obj, Agency):
+        return int(obj.pk)
+    for attr in ("agency_id",):
+        if hasattr(obj, attr):
+            return getattr(obj, attr)  # type: ignore[no-any-return]
+    for via in ("officer", "course", "session"):
+        related = getattr(obj, via, None)
+        if related is not None:
+            return agency_id_of(related)
+    return None
+
+
+def _has_role(user: Any, obj: Any, roles: frozenset[str]) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.scope.roles_in(agency_id_of(obj)) & roles)
+
+
+@rules.predicate
+def is_agency_admin(user: Any, obj: Any) -> bool:
+    return _has_role(user, obj, frozenset({Role.AGENCY_ADMIN}))
+
+
+@rules.predicate
+def is_training_writer(user: Any, obj: Any) -> bool:
+    return _has_role(user, obj, TRAINING_WRITE_ROLES)
+
+
+@rules.predicate
+def can_read_officer(user: Any, officer: Any) -> bool:
+    from muster.people.models import Officer
+
+    if not getattr(user, "is_authenticated", False) or officer is None:
+        return False
+    return Officer.objects.visible_to(user).filter(pk=officer.pk).exists()
+
+
+rules.add_perm("agencies.manage_units", is_agency_admin)
+rules.add_perm("accounts.manage_memberships", is_agency_admin)
+rules.add_perm("people.manage_officers", is_agency_admin)
+rules.add_perm("people.manage_leave", is_agency_admin | is_training_writer)
+rules.add_perm("people.view_officer", can_read_officer)
+rules.add_perm("training.manage_catalog", is_training_writer)
+rules.add_perm("training.manage_sessions", is_training_writer)
+rules.add_perm("training.record_training", is_training_writer)
+rules.add_perm("training.void_record", is_training_writer)
+rules.add_perm("training.record_qualification", is_training_writer)

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class AgenciesConfig(AppConfig):
+    """The agencies app."""
+
+    name = "muster.agencies"
+    label = "agencies"
+    verbose_name = "Agencies"

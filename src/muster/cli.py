@@ -1,0 +1,127 @@
+"""The `muster` command: the project's own subcommands, and `manage` for Django's.
+
+`muster --help` lists every subcommand. Anything Django itself offers is reached through
+`muster manage ...` (for example `muster manage migrate` or `muster manage createsuperuser`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from muster import __version__
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "muster.settings")
+    import django
+
+    django.setup()
+
+
+def _cmd_manage(args: argparse.Namespace) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "muster.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["muster manage", *args.rest])
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.core.management import call_command
+
+    from muster.demo import load_demo, print_logins
+
+    call_command("migrate", interactive=False, verbosity=0)
+    created = load_demo(today=None, stdout=sys.stdout)
+    if not created:
+        print("The demo data is already loaded; nothing changed.")
+    print_logins(sys.stdout)
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.core.management import call_command
+    from django.db.migrations.executor import MigrationExecutor
+    from django.db import connection
+    from waitress import serve
+
+    from muster.wsgi import application
+
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        if args.migrate:
+            call_command("migrate", interactive=False, verbosity=1)
+        else:
+            print(
+                "The database needs migrating first: run `muster manage migrate` "
+                "(or start with `muster serve --migrate`).",
+                file=sys.stderr,
+            )
+            return 2
+    print(f"Muster is serving at http://{args.host}:{args.port}/ (Ctrl+C stops it).")
+    serve(application, host=args.host, port=args.port, threads=args.threads, ident="Muster")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the `muster` command."""
+    parser = argparse.ArgumentParser(
+        prog="muster",
+        description="Muster keeps officers' training records and checks state in-service rules.",
+    )
+    parser.add_argument("--version", action="version", version=f"muster {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    demo = sub.add_parser(
+        "demo",
+        help="migrate the database and load the demo agencies, officers and logins",
+        description="Migrate the database and load the demo data (does nothing if loaded).",
+    )
+    demo.set_defaults(func=_cmd_demo)
+
+    serve = sub.add_parser(
+        "serve",
+        help="serve the web application (waitress)",
+        description="Serve the web application with waitress, a production WSGI server.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on")
+    serve.add_argument("--threads", type=int, default=8, help="worker threads")
+    serve.add_argument("--migrate", action="store_true", help="apply migrations first")
+    serve.set_defaults(func=_cmd_serve)
+
+    manage = sub.add_parser(
+        "manage",
+        help="run any Django management command, e.g. `muster manage migrate`",
+        description="Pass the rest of the line to Django's management commands.",
+        add_help=False,
+    )
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=_cmd_manage)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `muster` console script."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ImproperlyConfigured as exc:
+        # A configuration mistake deserves one clear line, not a traceback.
+        print(f"muster: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

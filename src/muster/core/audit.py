@@ -1,0 +1,147 @@
+"""Writing and verifying the audit log.
+
+Every service function calls `record_audit` inside its own transaction, so the change and
+its audit row are committed together or not at all. Rows form a hash chain: each row's hash
+covers its content and the previous row's hash, so a row edited or removed afterwards in the
+database breaks the chain at that point and `verify_chain` finds it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from muster.core.context import current_request_id
+from muster.core.models import AuditEvent
+
+GENESIS_HASH = "0" * 64
+# Any constant works; it only has to be the same in every process that writes audit rows.
+_POSTGRES_AUDIT_LOCK = 0x4D555354  # "MUST"
+
+
+def snapshot(obj: models.Model, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The JSON-ready values of a model's concrete fields (foreign keys as ids)."""
+    data: dict[str, Any] = {}
+    for field in obj._meta.concrete_fields:
+        if field.name in exclude:
+            continue
+        data[field.attname] = _jsonable(field.value_from_object(obj))
+    return data
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if hasattr(value, "name") and hasattr(value, "storage"):  # a FieldFile
+        return value.name or None
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def _payload(event: AuditEvent) -> bytes:
+    content = {
+        "occurred_at": event.occurred_at.astimezone(dt.UTC).isoformat(),
+        "actor_id": event.actor_id,
+        "actor_label": event.actor_label,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "object_label": event.object_label,
+        "agency_id": event.agency_id,
+        "before": event.before,
+        "after": event.after,
+        "reason": event.reason,
+        "request_id": event.request_id,
+        "prev_hash": event.prev_hash,
+    }
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+def _lock_chain() -> None:
+    # SQLite transactions here are IMMEDIATE, so writers are already serialised at BEGIN.
+    # PostgreSQL lets writers run side by side, so the chain's tail is locked until commit.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_POSTGRES_AUDIT_LOCK])
+
+
+def record_audit(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_label: str = "",
+    agency_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+) -> AuditEvent:
+    """Append one audit row; must run inside the transaction of the change it records."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("record_audit must run inside the transaction of the change.")
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        object_label = object_label or str(obj)[:255]
+    _lock_chain()
+    last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+    # The system actor (and an anonymous visitor) has no user row; its label says who it was.
+    real_actor = actor if getattr(actor, "pk", None) is not None else None
+    event = AuditEvent(
+        occurred_at=timezone.now(),
+        actor=real_actor,
+        actor_label=actor.get_username() if actor is not None else "system",
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_label=object_label,
+        agency_id=agency_id,
+        before=_jsonable(before) if before is not None else None,
+        after=_jsonable(after) if after is not None else None,
+        reason=reason,
+        request_id=current_request_id.get() or "",
+        prev_hash=last or GENESIS_HASH,
+    )
+    event.hash = hashlib.sha256(_payload(event)).hexdigest()
+    event.save()
+    return event
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """Where the audit chain stops matching its content."""
+
+    event_id: int
+    problem: str
+
+
+def iter_chain_breaks(batch_size: int = 2000) -> Iterator[ChainBreak]:
+    """Walk the whole audit log in order and yield every row whose hash does not hold."""
+    expected_prev = GENESIS_HASH
+    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=batch_size):
+        if event.prev_hash != expected_prev:
+            yield ChainBreak(event.pk, "previous hash does not match the row before it")
+        if hashlib.sha256(_payload(event)).hexdigest() != event.hash:
+            yield ChainBreak(event.pk, "content does not match its hash")
+        expected_prev = event.hash
+
+
+def verify_chain() -> list[ChainBreak]:
+    """Every break in the audit chain; an empty list means the log is intact."""
+    with transaction.atomic():
+        return list(iter_chain_breaks())

@@ -1,0 +1,194 @@
+"""The home page (one panel per role the user holds) and the health check."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.db.models import Count, Q, Sum
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+from muster.accounts.models import AGENCY_WIDE_ROLES, Membership, Role
+from muster.agencies.models import Agency
+from muster.people.models import Officer, OfficerStatus
+from muster.training.models import (
+    EnrolmentStatus,
+    QualificationEvent,
+    Session,
+    SessionStatus,
+    TrainingRecord,
+)
+
+
+@dataclass
+class AgencyPanel:
+    """What agency-wide staff see first about one agency."""
+
+    agency: Agency
+    roles: list[str]
+    period: tuple[dt.date, dt.date]
+    officer_counts: dict[str, int] = field(default_factory=dict)
+    upcoming_sessions: list[Session] = field(default_factory=list)
+    recent_records: list[TrainingRecord] = field(default_factory=list)
+    records_this_period: int = 0
+
+
+def _minutes_in(period: tuple[dt.date, dt.date], prefix: str = "training_records__") -> Sum:
+    return Sum(
+        f"{prefix}minutes",
+        filter=Q(
+            **{
+                f"{prefix}completed_on__range": period,
+                f"{prefix}voided_at__isnull": True,
+            }
+        ),
+    )
+
+
+def _officer_panel(request: HttpRequest, officer: Officer) -> dict[str, Any]:
+    today = timezone.localdate()
+    period = officer.agency.training_year(today)
+    records = list(
+        TrainingRecord.objects.visible_to(request.user)
+        .current()
+        .filter(officer=officer, completed_on__range=period)
+        .prefetch_related("topics")
+    )
+    minutes = sum(r.minutes or 0 for r in records)
+    upcoming = (
+        Session.objects.visible_to(request.user)
+        .filter(
+            enrolments__officer=officer,
+            enrolments__status__in=[EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITLISTED],
+            starts_at__gte=timezone.now(),
+            status=SessionStatus.SCHEDULED,
+        )
+        .select_related("course")
+        .order_by("starts_at")[:5]
+    )
+    last_qualification = (
+        QualificationEvent.objects.visible_to(request.user)
+        .current()
+        .filter(officer=officer)
+        .order_by("-qualified_on")
+        .first()
+    )
+    return {
+        "officer": officer,
+        "period": period,
+        "records": records,
+        "hours": minutes / 60,
+        "upcoming": list(upcoming),
+        "last_qualification": last_qualification,
+        "open_leave": officer.leave_periods.filter(ends_on__isnull=True).first(),
+    }
+
+
+def _supervisor_panels(request: HttpRequest) -> list[dict[str, Any]]:
+    panels = []
+    memberships = (
+        Membership.objects.active()
+        .filter(user=request.user, role=Role.SUPERVISOR)
+        .select_related("unit", "agency")
+    )
+    today = timezone.localdate()
+    for m in memberships:
+        assert m.unit is not None and m.agency is not None
+        period = m.agency.training_year(today)
+        officers = (
+            Officer.objects.visible_to(request.user)
+            .serving()
+            .filter(unit__path__startswith=m.unit.path)
+            .select_related("unit")
+            .annotate(period_minutes=_minutes_in(period))
+            .order_by("last_name", "first_name")
+        )
+        panels.append({"unit": m.unit, "period": period, "officers": list(officers)})
+    return panels
+
+
+def _agency_panels(request: HttpRequest) -> list[AgencyPanel]:
+    scope = request.user.scope  # type: ignore[union-attr]
+    agencies = Agency.objects.filter(pk__in=scope.agency_ids).order_by("name")
+    panels = []
+    today = timezone.localdate()
+    for agency in agencies:
+        period = agency.training_year(today)
+        panel = AgencyPanel(
+            agency=agency,
+            roles=sorted(Role(r).label for r in scope.roles_in(agency.pk) & AGENCY_WIDE_ROLES),
+            period=period,
+        )
+        counts = (
+            Officer.objects.visible_to(request.user)
+            .filter(agency=agency)
+            .values("status")
+            .annotate(n=Count("id"))
+        )
+        panel.officer_counts = {OfficerStatus(c["status"]).label: c["n"] for c in counts}
+        panel.upcoming_sessions = list(
+            Session.objects.visible_to(request.user)
+            .filter(
+                course__agency=agency,
+                status=SessionStatus.SCHEDULED,
+                starts_at__gte=timezone.now(),
+            )
+            .select_related("course")
+            .annotate(enrolled=Count("enrolments", filter=Q(enrolments__status="enrolled")))
+            .order_by("starts_at")[:8]
+        )
+        records = TrainingRecord.objects.visible_to(request.user).current().filter(
+            officer__agency=agency
+        )
+        panel.records_this_period = records.filter(completed_on__range=period).count()
+        panel.recent_records = list(
+            records.select_related("officer").order_by("-entered_at", "-id")[:8]
+        )
+        panels.append(panel)
+    return panels
+
+
+def _commission_panels(request: HttpRequest) -> list[dict[str, Any]]:
+    scope = request.user.scope  # type: ignore[union-attr]
+    panels = []
+    for state in sorted(scope.states):
+        agencies = (
+            Agency.objects.visible_to(request.user)
+            .filter(state=state)
+            .annotate(
+                serving=Count("officers", filter=~Q(officers__status=OfficerStatus.SEPARATED))
+            )
+            .order_by("name")
+        )
+        panels.append({"state": state, "agencies": list(agencies)})
+    return panels
+
+
+@never_cache
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """One panel per role the signed-in user holds, most personal first."""
+    user = request.user
+    scope = user.scope  # type: ignore[union-attr]
+    officer = getattr(user, "officer", None)
+    context: dict[str, Any] = {
+        "officer_panel": _officer_panel(request, officer) if officer is not None else None,
+        "supervisor_panels": _supervisor_panels(request) if scope.unit_paths else [],
+        "agency_panels": _agency_panels(request) if scope.agency_ids else [],
+        "commission_panels": _commission_panels(request) if scope.states else [],
+    }
+    context["has_any_panel"] = any(context.values()) or scope.everything
+    return render(request, "core/home.html", context)
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness for load balancers: 200 when the database answers."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

@@ -1,0 +1,489 @@
+"""The demo: three agencies (Missouri, Kansas, Colorado), about 150 officers, a catalog,
+sessions, eighteen months of training and qualifications, and one login per role.
+
+Everything is made through the same service functions people use, acting as the system,
+so the demo's audit log is complete. Loading is deterministic for a given date and does
+nothing when the demo is already there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import IO, Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from muster.accounts.models import Role, User
+from muster.accounts.services import create_user, grant_membership
+from muster.agencies.models import Agency, Unit
+from muster.agencies.services import create_agency, create_unit
+from muster.core.services import SYSTEM
+from muster.people.models import Employment, LeaveKind, Officer, OfficerStatus
+from muster.people.services import add_leave_period, create_officer
+from muster.training.models import Course, Participation, RecordSource, Session, WeaponType
+from muster.training.services import (
+    create_course,
+    enrol_officer,
+    record_qualification,
+    record_training,
+    schedule_session,
+)
+from muster.training.vocabulary import Delivery
+
+DEMO_PASSWORD = "muster-demo"  # noqa: S105 - printed on purpose: it is the demo's password.
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    """A demo login as printed by `muster demo` and listed on the login page."""
+
+    username: str
+    role: str
+    where: str
+
+    @property
+    def role_label(self) -> str:
+        """The role's human name."""
+        return "Site administrator" if self.role == "superuser" else Role(self.role).label
+
+
+DEMO_LOGINS: tuple[DemoLogin, ...] = (
+    DemoLogin("officer", Role.OFFICER, "Osage Falls Police Department (MO)"),
+    DemoLogin("sergeant", Role.SUPERVISOR, "Osage Falls PD, Patrol Division"),
+    DemoLogin("training", Role.TRAINING_STAFF, "Osage Falls Police Department (MO)"),
+    DemoLogin("custodian", Role.RECORDS_CUSTODIAN, "Osage Falls Police Department (MO)"),
+    DemoLogin("counsel", Role.COUNSEL_HR, "Osage Falls Police Department (MO)"),
+    DemoLogin("chief", Role.AGENCY_ADMIN, "Osage Falls Police Department (MO)"),
+    DemoLogin("training-ks", Role.TRAINING_STAFF, "Flint Hills County Sheriff's Office (KS)"),
+    DemoLogin("officer-ks", Role.OFFICER, "Flint Hills County Sheriff's Office (KS)"),
+    DemoLogin("training-co", Role.TRAINING_STAFF, "Pinecrest Police Department (CO)"),
+    DemoLogin("officer-co", Role.OFFICER, "Pinecrest Police Department (CO)"),
+    DemoLogin("mo-post", Role.COMMISSION_STAFF, "Missouri POST (every MO agency)"),
+    DemoLogin("admin", "superuser", "The whole site"),
+)
+
+FIRST_NAMES = (
+    "Dana Marcus Aisha Luis Megan Tyrone Priya Caleb Rosa Ethan Keisha Owen Mei Darnell Hannah "
+    "Jorge Lauren Samuel Fatima Cody Brianna Victor Naomi Grant Ivy Andre Colleen Mateo Tessa "
+    "Isaac Renee Hector Joy Wesley Alana Trent Lucia Damon Erin Felix"
+).split()
+LAST_NAMES = (
+    "Reyes Whitaker Okafor Brennan Nguyen Castillo Hollis Patel Schroeder Jefferson Lindqvist "
+    "Moreno Kowalski Bright Tanaka Delgado Harlan Osei McAllister Romero Fischer Baptiste Greer "
+    "Yazzie Sullivan Park Ibarra Thornton Novak Ellison Quintero Ashby Mbeki Carver Duval Holt"
+).split()
+
+# (title, minutes, delivery, MO category, topics, provider, approved provider, POST-certified)
+CATALOG: tuple[tuple[str, int, str, str, tuple[str, ...], str, bool, bool], ...] = (
+    ("Legal Update: Search and Seizure", 200, Delivery.IN_PERSON, "legal_studies",
+     ("legal_update",), "Training Unit", True, True),
+    ("Racial Profiling and Fair Policing", 60, Delivery.IN_PERSON, "interpersonal_perspectives",
+     ("racial_profiling", "bias_based_policing", "anti_bias"), "Training Unit", True, True),
+    ("Implicit Bias Awareness", 60, Delivery.ONLINE, "interpersonal_perspectives",
+     ("implicit_bias", "anti_bias"), "Regional Academy Online", True, True),
+    ("De-escalation Scenarios", 100, Delivery.IN_PERSON, "skill_development",
+     ("de_escalation", "communications"), "Training Unit", True, True),
+    ("Firearms: Low-Light Shooting", 240, Delivery.IN_PERSON, "skill_development",
+     ("firearms",), "Range Staff", True, True),
+    ("Defensive Tactics and Arrest Control", 240, Delivery.IN_PERSON, "skill_development",
+     ("arrest_control", "use_of_force", "restraint_holds"), "Training Unit", True, True),
+    ("Emergency Vehicle Operations", 240, Delivery.IN_PERSON, "skill_development",
+     ("driving",), "Driving Track Staff", True, True),
+    ("Crash Investigation Refresher", 150, Delivery.IN_PERSON, "technical_studies",
+     ("traffic",), "Highway Safety Institute", False, True),
+    ("Agency Policy Update", 100, Delivery.LIVE_VIRTUAL, "technical_studies",
+     ("policy_update",), "Training Unit", True, True),
+    ("Crisis Intervention and Mental Health", 200, Delivery.IN_PERSON,
+     "interpersonal_perspectives", ("mental_health", "disabilities", "de_escalation"),
+     "Regional Academy", True, True),
+    ("Tactical First Aid", 150, Delivery.IN_PERSON, "skill_development",
+     ("first_aid",), "County EMS", False, True),
+    ("Officer Wellness and Stress", 60, Delivery.RECORDED_MEDIA, "interpersonal_perspectives",
+     ("officer_wellness",), "Regional Academy Online", False, False),
+    ("Courtroom Testimony", 100, Delivery.ONLINE, "legal_studies",
+     ("court_testimony", "civil_liability"), "Prosecutor's Office", False, True),
+    ("Ethics in Policing", 100, Delivery.ONLINE, "interpersonal_perspectives",
+     ("ethics",), "Regional Academy Online", True, True),
+    ("Community Policing Today", 120, Delivery.LIVE_VIRTUAL, "interpersonal_perspectives",
+     ("community_policing",), "Regional Academy", True, True),
+)
+
+AGENCIES: tuple[dict[str, Any], ...] = (
+    {
+        "name": "Osage Falls Police Department", "state": "MO", "ori": "MO0480100",
+        "time_zone": "America/Chicago", "rule_pack": "us-mo-clee", "course_id_prefix": "OFPD",
+        "officers": 70,
+        "units": (("Field Services Bureau", "bureau", (
+            ("Patrol Division", "division", (
+                ("North Patrol Section", "section", (("A Shift", "element", ()),
+                                                     ("B Shift", "element", ()))),
+                ("South Patrol Section", "section", (("C Shift", "element", ()),)),
+            )),
+            ("Traffic Division", "division", ()),
+        )), ("Investigations Bureau", "bureau", (
+            ("Criminal Investigations Division", "division", ()),
+        )), ("Administration Bureau", "bureau", (
+            ("Training Unit", "section", ()),
+            ("Records Unit", "section", ()),
+        ))),
+    },
+    {
+        "name": "Flint Hills County Sheriff's Office", "state": "KS", "ori": "KS0310000",
+        "time_zone": "America/Chicago", "rule_pack": "us-ks-cpost", "course_id_prefix": "FHSO",
+        "officers": 45,
+        "units": (("Enforcement Division", "division", (
+            ("Road Patrol", "section", ()),
+            ("Detectives", "section", ()),
+        )), ("Support Division", "division", (
+            ("Training", "section", ()),
+        ))),
+    },
+    {
+        "name": "Pinecrest Police Department", "state": "CO", "ori": "CO0210300",
+        "time_zone": "America/Denver", "rule_pack": "us-co-rule28", "course_id_prefix": "PCPD",
+        "officers": 35,
+        "units": (("Operations Division", "division", (
+            ("Patrol", "section", ()),
+            ("Investigations", "section", ()),
+        )), ("Administration", "division", ())),
+    },
+)
+
+RANKS = ("Officer", "Officer", "Officer", "Officer", "Corporal", "Sergeant", "Detective")
+
+
+def demo_is_loaded() -> bool:
+    """Whether the demo agencies are in the database."""
+    return Agency.objects.filter(is_demo=True).exists()
+
+
+class _Builder:
+    """Builds the demo; one instance per load, all randomness from one seeded generator."""
+
+    def __init__(self, today: dt.date, out: IO[str] | None) -> None:
+        self.today = today
+        self.rng = random.Random(20261122)
+        self.out = out
+        self.record_count = 0
+
+    def say(self, text: str) -> None:
+        if self.out is not None:
+            print(text, file=self.out, flush=True)
+
+    def units(self, agency: Agency, spec: Any, parent: Unit | None) -> list[Unit]:
+        made: list[Unit] = []
+        for name, kind, children in spec:
+            unit = create_unit(
+                acting_user=SYSTEM, agency=agency, name=name, kind=kind, parent=parent
+            )
+            made.append(unit)
+            made.extend(self.units(agency, children, unit))
+        return made
+
+    def officers(self, agency: Agency, count: int, units: list[Unit]) -> list[Officer]:
+        rng = self.rng
+        leaves = [u for u in units if not u.children.exists()] or units
+        made = []
+        for n in range(count):
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            years = rng.choice((0, 1, 2, 3, 5, 8, 12, 15, 20))
+            hired = self.today - dt.timedelta(days=365 * years + rng.randint(20, 300))
+            employment = rng.choices(
+                (Employment.FULL_TIME, Employment.PART_TIME, Employment.RESERVE), (85, 8, 7)
+            )[0]
+            officer = create_officer(
+                acting_user=SYSTEM,
+                agency=agency,
+                unit=rng.choice(leaves),
+                first_name=first,
+                last_name=last,
+                serial_number=f"{1000 + n * 7 + rng.randint(0, 6)}",
+                rank=rng.choice(RANKS),
+                employment=employment,
+                licence_number=f"{agency.state}{rng.randint(100000, 999999)}",
+                licence_class="Class A" if agency.state == "MO" else "",
+                first_licensed_on=hired - dt.timedelta(days=rng.randint(0, 60)),
+                hired_on=hired,
+            )
+            made.append(officer)
+        return made
+
+    def catalog(self, agency: Agency) -> list[Course]:
+        courses = []
+        for title, minutes, delivery, category, topics, provider, approved, certified in CATALOG:
+            number = f"{agency.state}-{self.rng.randint(10000, 99999)}" if certified else ""
+            courses.append(
+                create_course(
+                    acting_user=SYSTEM,
+                    agency=agency,
+                    title=title,
+                    synopsis=f"{title}: the annual in-service course for sworn members.",
+                    credit_minutes=minutes,
+                    delivery=delivery,
+                    category=category if agency.rule_pack == "us-mo-clee" else "",
+                    topics=topics,
+                    provider=provider,
+                    approved_provider=approved,
+                    post_certified=certified,
+                    post_certification_number=number,
+                )
+            )
+        return courses
+
+    def session_on(self, course: Course, day: dt.date, hour: int) -> Session:
+        zone = course.agency.zone
+        starts = dt.datetime.combine(day, dt.time(hour, 0), tzinfo=zone)
+        return schedule_session(
+            acting_user=SYSTEM,
+            course=course,
+            starts_at=starts,
+            ends_at=starts + dt.timedelta(minutes=course.credit_minutes + 10),
+            location=self.rng.choice(("Training Center Room A", "Range", "Headquarters Room 2")),
+            capacity=30,
+        )
+
+    def history(self, agency: Agency, officers: list[Officer], courses: list[Course]) -> None:
+        """Eighteen months of attended courses: most officers on track, some behind."""
+        rng = self.rng
+        start = self.today - dt.timedelta(days=548)
+        sessions: dict[tuple[int, dt.date], Session] = {}
+        for officer in officers:
+            # About one officer in seven is well behind; the rest take most of the catalog.
+            behind = rng.random() < 0.15
+            per_year = rng.randint(2, 5) if behind else rng.randint(8, 13)
+            first_day = max(start, officer.hired_on or start)
+            span = (self.today - first_day).days
+            if span <= 0:
+                continue
+            count = max(1, int(per_year * span / 365))
+            for _ in range(count):
+                course = rng.choice(courses)
+                day = first_day + dt.timedelta(days=rng.randint(0, span - 1))
+                key = (course.pk, day)
+                if key not in sessions:
+                    sessions[key] = self.session_on(course, day, rng.choice((8, 9, 13)))
+                late = rng.random() < 0.05
+                record_training(
+                    acting_user=SYSTEM,
+                    officer=officer,
+                    completed_on=day,
+                    course=course,
+                    session=sessions[key],
+                    minutes=course.credit_minutes - (20 if late else 0),
+                    source=RecordSource.SIGN_IN,
+                )
+                self.record_count += 1
+            if rng.random() < 0.08:
+                self.outside_training(officer, first_day, span)
+
+    def outside_training(self, officer: Officer, first_day: dt.date, span: int) -> None:
+        rng = self.rng
+        day = first_day + dt.timedelta(days=rng.randint(0, span - 1))
+        if rng.random() < 0.5:
+            record_training(
+                acting_user=SYSTEM,
+                officer=officer,
+                completed_on=day,
+                kind="college",
+                title="CJ 310 Criminal Procedure (State University)",
+                semester_hours=Decimal("3"),
+                delivery=Delivery.IN_PERSON,
+                category="legal_studies" if officer.agency.rule_pack == "us-mo-clee" else "",
+                provider="State University",
+                source=RecordSource.CERTIFICATE,
+            )
+        else:
+            record_training(
+                acting_user=SYSTEM,
+                officer=officer,
+                completed_on=day,
+                title="Interview and Interrogation Seminar",
+                credit_hours=Decimal("16"),
+                delivery=Delivery.IN_PERSON,
+                category="technical_studies" if officer.agency.rule_pack == "us-mo-clee" else "",
+                topics=["investigations"],
+                provider="Midwest Investigators Association",
+                post_certified=True,
+                location="Kansas City",
+                instructor_name="J. Alvarez",
+                source=RecordSource.CERTIFICATE,
+            )
+        self.record_count += 1
+
+    def instructors(self, officers: list[Officer], courses: list[Course]) -> None:
+        """A few officers taught courses and earned instructor credit."""
+        for officer in self.rng.sample(officers, k=3):
+            course = self.rng.choice(courses)
+            day = self.today - dt.timedelta(days=self.rng.randint(10, 300))
+            if officer.hired_on and day < officer.hired_on:
+                continue
+            record_training(
+                acting_user=SYSTEM,
+                officer=officer,
+                completed_on=day,
+                course=course,
+                participation=Participation.INSTRUCTOR,
+                minutes=course.credit_minutes,
+                source=RecordSource.MANUAL,
+            )
+            self.record_count += 1
+
+    def qualifications(self, officers: list[Officer], range_master: Officer) -> None:
+        rng = self.rng
+        for officer in officers:
+            for years_back in (1, 0):
+                day = self.today - dt.timedelta(days=365 * years_back + rng.randint(5, 200))
+                if officer.hired_on and day < officer.hired_on:
+                    continue
+                if years_back == 0 and rng.random() < 0.1:
+                    continue  # has not qualified yet this year
+                score = Decimal(rng.choice((68, 74, 82, 88, 92, 96, 100)) if rng.random() < 0.9
+                                else rng.choice((55, 62, 66)))
+                record_qualification(
+                    acting_user=SYSTEM,
+                    officer=officer,
+                    qualified_on=day,
+                    weapon_type=WeaponType.HANDGUN,
+                    weapon="Glock 17 Gen5",
+                    course_of_fire="State qualification course (day)",
+                    score=score,
+                    max_score=Decimal(100),
+                    passing_score=Decimal(70),
+                    instructor=range_master,
+                )
+
+    def leave(self, officers: list[Officer]) -> None:
+        for officer in self.rng.sample(officers, k=max(1, len(officers) // 20)):
+            kind = self.rng.choice((LeaveKind.MILITARY, LeaveKind.MEDICAL))
+            add_leave_period(
+                acting_user=SYSTEM,
+                officer=officer,
+                kind=kind,
+                starts_on=self.today - dt.timedelta(days=self.rng.randint(30, 200)),
+                note="Deployment" if kind == LeaveKind.MILITARY else "Injury recovery",
+            )
+
+    def upcoming(self, officers: list[Officer], courses: list[Course]) -> list[Session]:
+        made = []
+        for i, course in enumerate(self.rng.sample(courses, k=6)):
+            day = self.today + dt.timedelta(days=7 + i * 9)
+            session = self.session_on(course, day, 9)
+            for officer in self.rng.sample(officers, k=min(len(officers), 12)):
+                if officer.status == OfficerStatus.ACTIVE:
+                    enrol_officer(acting_user=SYSTEM, session=session, officer=officer)
+            made.append(session)
+        return made
+
+    def login(
+        self,
+        username: str,
+        first: str,
+        last: str,
+        agency: Agency | None,
+        role: str,
+        *,
+        officer: Officer | None = None,
+        unit: Unit | None = None,
+        state: str = "",
+    ) -> User:
+        user = create_user(
+            acting_user=SYSTEM,
+            agency=agency,
+            username=username,
+            password=DEMO_PASSWORD,
+            email=f"{username}@demo.muster.invalid",
+            first_name=first,
+            last_name=last,
+            officer=officer,
+            validate=False,
+        )
+        if officer is not None and role != Role.OFFICER:
+            grant_membership(acting_user=SYSTEM, user=user, role=Role.OFFICER, agency=agency)
+        grant_membership(
+            acting_user=SYSTEM, user=user, role=role, agency=agency, unit=unit, state=state
+        )
+        return user
+
+    def build(self) -> None:
+        built: list[tuple[Agency, list[Unit], list[Officer], list[Course]]] = []
+        for spec in AGENCIES:
+            fields = {k: v for k, v in spec.items() if k not in ("officers", "units")}
+            agency = create_agency(acting_user=SYSTEM, is_demo=True, **fields)
+            units = self.units(agency, spec["units"], None)
+            officers = self.officers(agency, spec["officers"], units)
+            courses = self.catalog(agency)
+            self.say(f"  {agency.name}: {len(units)} units, {len(officers)} officers")
+            built.append((agency, units, officers, courses))
+
+        for agency, _units, officers, courses in built:
+            self.history(agency, officers, courses)
+            self.instructors(officers, courses)
+            self.qualifications(officers, range_master=officers[0])
+            self.leave(officers)
+            self.upcoming(officers, courses)
+
+        (mo, mo_units, mo_officers, mo_courses), (ks, _, ks_officers, _), (co, _, co_officers, _) = built
+        patrol = next(u for u in mo_units if u.name == "Patrol Division")
+        # The demo officer is an active patrol officer with training this period, enrolled
+        # in an upcoming session, so every panel of their home page has something to show.
+        me = next(
+            o for o in mo_officers
+            if o.status == OfficerStatus.ACTIVE and o.unit and o.unit.path.startswith(patrol.path)
+            and o.hired_on and o.hired_on < self.today - dt.timedelta(days=400)
+        )
+        sergeant = next(
+            o for o in mo_officers
+            if o.pk != me.pk and o.unit and o.unit.path.startswith(patrol.path)
+        )
+        upcoming = (
+            Session.objects.filter(course__agency=mo, starts_at__gte=timezone.now())
+            .order_by("starts_at").first()
+        )
+        if upcoming and not upcoming.enrolments.filter(officer=me).exists():
+            enrol_officer(acting_user=SYSTEM, session=upcoming, officer=me)
+
+        self.login("officer", me.first_name, me.last_name, mo, Role.OFFICER, officer=me)
+        self.login("sergeant", sergeant.first_name, sergeant.last_name, mo, Role.SUPERVISOR,
+                   officer=sergeant, unit=patrol)
+        self.login("training", "Terry", "Lockhart", mo, Role.TRAINING_STAFF)
+        self.login("custodian", "Rita", "Ambrose", mo, Role.RECORDS_CUSTODIAN)
+        self.login("counsel", "Paul", "Ng", mo, Role.COUNSEL_HR)
+        self.login("chief", "Evelyn", "Marsh", mo, Role.AGENCY_ADMIN)
+        self.login("training-ks", "Kurt", "Ahlberg", ks, Role.TRAINING_STAFF)
+        ks_me = next(o for o in ks_officers if o.status == OfficerStatus.ACTIVE)
+        self.login("officer-ks", ks_me.first_name, ks_me.last_name, ks, Role.OFFICER, officer=ks_me)
+        self.login("training-co", "Celia", "Vance", co, Role.TRAINING_STAFF)
+        co_me = next(o for o in co_officers if o.status == OfficerStatus.ACTIVE)
+        self.login("officer-co", co_me.first_name, co_me.last_name, co, Role.OFFICER, officer=co_me)
+        self.login("mo-post", "Morgan", "Price", None, Role.COMMISSION_STAFF, state="MO")
+        User.objects.create_superuser(
+            "admin", "admin@demo.muster.invalid", DEMO_PASSWORD, first_name="Site",
+            last_name="Administrator",
+        )
+
+
+def load_demo(today: dt.date | None = None, stdout: IO[str] | None = None) -> bool:
+    """Load the demo unless it is already loaded; True when it was loaded now.
+
+    All of it is one transaction: an interrupted load leaves nothing half-made.
+    """
+    if demo_is_loaded():
+        return False
+    today = today or timezone.localdate()
+    builder = _Builder(today, stdout)
+    builder.say("Loading the demo (three agencies, about 150 officers)...")
+    with transaction.atomic():
+        builder.build()
+    builder.say(f"  {builder.record_count} training records.")
+    return True
+
+
+def print_logins(out: IO[str]) -> None:
+    """Print the demo logins, as the login page lists them."""
+    print(f"\nDemo logins (password for all: {DEMO_PASSWORD}):", file=out)
+    for login in DEMO_LOGINS:
+        print(f"  {login.username:<12} {login.role_label:<30} {login.where}", file=out)

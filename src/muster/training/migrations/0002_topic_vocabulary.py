@@ -1,0 +1,50 @@
+"""Load the shared topic vocabulary (training/vocabulary.py) that rule packs refer to."""
+
+from django.db import migrations
+
+# Frozen copy: a migration must not change when vocabulary.py later grows.
+TOPICS = (
+    ("racial_profiling", "Racial profiling", "Missouri's yearly hour (RSMo 590.650)."),
+    ("implicit_bias", "Implicit bias", "Recognising implicit bias; Missouri from 2021."),
+    ("de_escalation", "De-escalation", "De-escalation techniques; Missouri from 2021."),
+    ("bias_based_policing", "Bias-based policing", "Kansas K.S.A. 22-4610 training."),
+    ("anti_bias", "Anti-bias", "Colorado C.R.S. 24-31-315 anti-bias training."),
+    ("firearms", "Firearms", "Firearms training (not the qualification shoot itself)."),
+    ("arrest_control", "Arrest control", "Arrest control and defensive tactics."),
+    ("driving", "Driving", "Police vehicle operation and driver training."),
+    ("restraint_holds", "Restraint and holds", "Restraint methods, holds, positional asphyxia."),
+    ("community_policing", "Community policing", "Community policing and engagement."),
+    ("disabilities", "Persons with disabilities", "Interacting with persons with disabilities."),
+    ("use_of_force", "Use of force / response to resistance", "Response to resistance options."),
+    ("first_aid", "Medical treatment and first aid", "First aid, CPR, tactical medicine."),
+    ("civil_liability", "Civil liability and risk management", "Civil liability, risk."),
+    ("court_testimony", "Court proceedings and testimony", "Courtroom procedure, testimony."),
+    ("civil_rights", "Civil rights laws", "Federal and state civil rights law."),
+    ("legal_update", "Legal update", "Case law and statute updates."),
+    ("mental_health", "Mental health awareness", "Crisis intervention, mental illness."),
+    ("officer_wellness", "Officer wellness", "Officer well-being and stress management."),
+    ("ethics", "Ethics", "Ethics and professional standards."),
+    ("communications", "Strategic communications", "Communication and conflict management."),
+    ("traffic", "Traffic enforcement", "Traffic stops and crash investigation."),
+    ("investigations", "Investigations", "Criminal investigation techniques."),
+    ("policy_update", "Agency policy update", "Changes to the agency's own policies."),
+    ("leadership", "Leadership and supervision", "Supervision and management."),
+    ("field_training", "Field training officer", "FTO programme training."),
+    ("emt", "Emergency medical technician", "EMT continuing education."),
+)
+
+
+def load(apps, schema_editor):
+    Topic = apps.get_model("training", "Topic")
+    for code, name, description in TOPICS:
+        Topic.objects.update_or_create(code=code, defaults={"name": name, "description": description})
+
+
+def unload(apps, schema_editor):
+    Topic = apps.get_model("training", "Topic")
+    Topic.objects.filter(code__in=[c for c, _, _ in TOPICS]).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("training", "0001_initial")]
+    operations = [migrations.RunPython(load, unload)]

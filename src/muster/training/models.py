@@ -1,0 +1,436 @@
+"""The course catalog, sessions, training records and firearms qualifications."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from muster.accounts.scope import AgencyScopedQuerySet, OfficerScopedQuerySet
+from muster.training.vocabulary import Delivery
+
+
+class Topic(models.Model):
+    """A subject from the shared topic vocabulary (see training/vocabulary.py)."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=100)
+    description = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CourseStatus(models.TextChoices):
+    """Courses are retired, never deleted, so their Course ID is never reused."""
+
+    ACTIVE = "active", "Active"
+    RETIRED = "retired", "Retired"
+
+
+class CourseQuerySet(AgencyScopedQuerySet["Course"]):
+    """Courses, scoped to the agencies a user belongs to or oversees."""
+
+
+class Course(models.Model):
+    """A course in an agency's catalog, identified by the Course ID its Training Unit assigns."""
+
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="courses")
+    course_id = models.CharField(
+        "Course ID", max_length=32, help_text="Assigned by the Training Unit; never reused."
+    )
+    title = models.CharField(max_length=200)
+    synopsis = models.TextField(blank=True)
+    credit_minutes = models.PositiveIntegerField(
+        validators=[MinValueValidator(1)], help_text="Instructional minutes of one delivery."
+    )
+    delivery = models.CharField(max_length=16, choices=Delivery.choices)
+    category = models.CharField(
+        "state category / core area",
+        max_length=40,
+        blank=True,
+        help_text="A category code of the agency's rule pack, e.g. legal_studies.",
+    )
+    topics = models.ManyToManyField(Topic, blank=True, related_name="courses")
+    provider = models.CharField(max_length=200, help_text="Who delivers the course.")
+    approved_provider = models.BooleanField(
+        default=False, help_text="The provider is on the state's approved-provider list."
+    )
+    post_certified = models.BooleanField("POST-certified", default=False)
+    post_certification_number = models.CharField(
+        "POST certification number", max_length=40, blank=True
+    )
+    status = models.CharField(
+        max_length=16, choices=CourseStatus.choices, default=CourseStatus.ACTIVE
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CourseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["course_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "course_id"], name="course_unique_id"),
+            models.CheckConstraint(
+                name="course_certified_has_number",
+                condition=Q(post_certified=False) | ~Q(post_certification_number=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course_id} {self.title}"
+
+    @property
+    def credit_hours_label(self) -> str:
+        """Minutes as hours and minutes, e.g. '2 h 30 min'."""
+        return minutes_label(self.credit_minutes)
+
+
+def minutes_label(minutes: int) -> str:
+    """Minutes written as hours and minutes."""
+    hours, rest = divmod(minutes, 60)
+    if hours and rest:
+        return f"{hours} h {rest} min"
+    return f"{hours} h" if hours else f"{rest} min"
+
+
+class SessionStatus(models.TextChoices):
+    """Where a session stands; closing turns sign-ins into training records."""
+
+    SCHEDULED = "scheduled", "Scheduled"
+    CLOSED = "closed", "Closed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class SessionQuerySet(AgencyScopedQuerySet["Session"]):
+    """Sessions, scoped through their course's agency."""
+
+    agency_path = "course__agency__"
+
+
+class Session(models.Model):
+    """One scheduled delivery of a course: when, where, by whom, for how many."""
+
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="sessions")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    location = models.CharField(max_length=200)
+    instructors = models.ManyToManyField(
+        "people.Officer", blank=True, related_name="sessions_taught"
+    )
+    capacity = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Empty for no limit; further enrolments wait."
+    )
+    status = models.CharField(
+        max_length=16, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="session_ends_after_start", condition=Q(ends_at__gt=models.F("starts_at"))
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course.course_id} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class EnrolmentStatus(models.TextChoices):
+    """An officer's place in a session."""
+
+    ENROLLED = "enrolled", "Enrolled"
+    WAITLISTED = "waitlisted", "Waiting list"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class EnrolmentQuerySet(OfficerScopedQuerySet["Enrolment"]):
+    """Enrolments, scoped through their officer."""
+
+
+class Enrolment(models.Model):
+    """An officer's place (or place on the waiting list) in a session."""
+
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="enrolments")
+    officer = models.ForeignKey(
+        "people.Officer", on_delete=models.PROTECT, related_name="enrolments"
+    )
+    status = models.CharField(
+        max_length=16, choices=EnrolmentStatus.choices, default=EnrolmentStatus.ENROLLED
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EnrolmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["session", "created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "officer"], name="enrolment_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.officer} in {self.session} ({self.get_status_display()})"
+
+
+# --- Append-only records ---------------------------------------------------------------
+
+
+class AppendOnlyQuerySet(OfficerScopedQuerySet[Any]):
+    """Rows that are never edited or deleted; only the void fields may be set, once."""
+
+    void_fields: ClassVar[frozenset[str]] = frozenset({"voided_at", "voided_by", "void_reason"})
+
+    def update(self, **kwargs: Any) -> int:
+        if not set(kwargs) <= self.void_fields:
+            raise TypeError("Only the void fields of an append-only record may change.")
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError("Append-only records are voided, never deleted.")
+
+    def current(self) -> AppendOnlyQuerySet:
+        """Rows that have not been voided."""
+        return self.filter(voided_at__isnull=True)
+
+
+class AppendOnlyModel(models.Model):
+    """A record corrected by voiding it (with a reason) and entering a new one."""
+
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty when the system entered it (for example the demo loader).",
+    )
+    entered_at = models.DateTimeField(auto_now_add=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    void_reason = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise TypeError("Append-only records cannot be edited; void and re-enter instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError("Append-only records are voided, never deleted.")
+
+    @property
+    def is_void(self) -> bool:
+        """Whether the record has been voided."""
+        return self.voided_at is not None
+
+
+class RecordKind(models.TextChoices):
+    """Where a training record comes from."""
+
+    COURSE = "course", "Agency course"
+    OUTSIDE = "outside", "Outside training"
+    COLLEGE = "college", "College course"
+
+
+class Participation(models.TextChoices):
+    """Whether the officer attended or taught; instructors earn credit differently."""
+
+    ATTENDEE = "attendee", "Attendee"
+    INSTRUCTOR = "instructor", "Instructor"
+
+
+class RecordSource(models.TextChoices):
+    """How the record entered Muster."""
+
+    SIGN_IN = "sign_in", "Sign-in"
+    CERTIFICATE = "certificate", "Certificate"
+    IMPORT = "import", "Import"
+    MANUAL = "manual", "Manual entry"
+    API = "api", "API"
+
+
+class TrainingRecordQuerySet(AppendOnlyQuerySet):
+    """Training records, scoped through their officer."""
+
+
+class TrainingRecord(AppendOnlyModel):
+    """One piece of training an officer completed; corrected by voiding and superseding."""
+
+    officer = models.ForeignKey(
+        "people.Officer", on_delete=models.PROTECT, related_name="training_records"
+    )
+    kind = models.CharField(max_length=16, choices=RecordKind.choices)
+    completed_on = models.DateField(help_text="The agency's local date the training ended.")
+    course = models.ForeignKey(
+        Course, null=True, blank=True, on_delete=models.PROTECT, related_name="records"
+    )
+    session = models.ForeignKey(
+        Session, null=True, blank=True, on_delete=models.PROTECT, related_name="records"
+    )
+    # Copied from the course at entry so that later catalog edits never rewrite history.
+    course_code = models.CharField("Course ID", max_length=32, blank=True)
+    title = models.CharField(max_length=200)
+    minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Minutes attended or taught."
+    )
+    credit_hours = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Hours stated by a certificate, when no minutes are known.",
+    )
+    semester_hours = models.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="College semester hours earned.",
+    )
+    participation = models.CharField(
+        max_length=16, choices=Participation.choices, default=Participation.ATTENDEE
+    )
+    delivery = models.CharField(max_length=16, choices=Delivery.choices)
+    category = models.CharField(max_length=40, blank=True)
+    topics = models.ManyToManyField(Topic, blank=True, related_name="records")
+    provider = models.CharField(max_length=200, blank=True)
+    approved_provider = models.BooleanField(default=False)
+    post_certified = models.BooleanField("POST-certified", default=False)
+    location = models.CharField(max_length=200, blank=True)
+    instructor_name = models.CharField(max_length=200, blank=True)
+    source = models.CharField(max_length=16, choices=RecordSource.choices)
+    evidence = models.FileField(upload_to="evidence/%Y/%m/", blank=True)
+    supersedes = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="superseded_by",
+        help_text="The voided record this one corrects.",
+    )
+
+    objects = TrainingRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-completed_on", "-id"]
+        indexes = [models.Index(fields=["officer", "completed_on"])]
+        constraints = [
+            models.CheckConstraint(
+                name="record_has_an_amount",
+                condition=Q(minutes__isnull=False)
+                | Q(credit_hours__isnull=False)
+                | Q(semester_hours__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="record_college_has_semester_hours",
+                condition=~Q(kind="college") | Q(semester_hours__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="record_void_has_reason",
+                condition=Q(voided_at__isnull=True) | ~Q(void_reason=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        code = f"{self.course_code} " if self.course_code else ""
+        return f"{code}{self.title} on {self.completed_on.isoformat()}"
+
+    @property
+    def amount_label(self) -> str:
+        """The amount as entered: minutes, stated hours or semester hours."""
+        if self.minutes is not None:
+            return minutes_label(self.minutes)
+        if self.credit_hours is not None:
+            return f"{self.credit_hours.normalize():f} h (stated)"
+        return f"{self.semester_hours} semester h"
+
+
+class WeaponType(models.TextChoices):
+    """Firearm types; some states require a qualification per type."""
+
+    HANDGUN = "handgun", "Handgun"
+    RIFLE = "rifle", "Rifle"
+    SHOTGUN = "shotgun", "Shotgun"
+    OTHER = "other", "Other"
+
+
+class QualificationEventQuerySet(AppendOnlyQuerySet):
+    """Qualification events, scoped through their officer."""
+
+    def passed(self) -> QualificationEventQuerySet:
+        """Qualifications whose score reached the passing score."""
+        return self.filter(score__gte=models.F("passing_score"))
+
+
+class QualificationEvent(AppendOnlyModel):
+    """A firearms qualification shoot: separate from training hours, passed or failed."""
+
+    officer = models.ForeignKey(
+        "people.Officer", on_delete=models.PROTECT, related_name="qualifications"
+    )
+    qualified_on = models.DateField()
+    weapon_type = models.CharField(max_length=16, choices=WeaponType.choices)
+    weapon = models.CharField(
+        max_length=100, blank=True, help_text="Make, model or serial of the duty weapon."
+    )
+    course_of_fire = models.CharField(max_length=100)
+    score = models.DecimalField(max_digits=6, decimal_places=2)
+    max_score = models.DecimalField(max_digits=6, decimal_places=2)
+    passing_score = models.DecimalField(max_digits=6, decimal_places=2)
+    instructor = models.ForeignKey(
+        "people.Officer",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="qualifications_run",
+    )
+    instructor_name = models.CharField(max_length=200, blank=True)
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+    )
+
+    objects = QualificationEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-qualified_on", "-id"]
+        indexes = [models.Index(fields=["officer", "qualified_on"])]
+        constraints = [
+            models.CheckConstraint(
+                name="qualification_score_in_range",
+                condition=Q(score__gte=0) & Q(score__lte=models.F("max_score")),
+            ),
+            models.CheckConstraint(
+                name="qualification_pass_mark_in_range",
+                condition=Q(passing_score__gt=0) & Q(passing_score__lte=models.F("max_score")),
+            ),
+            models.CheckConstraint(
+                name="qualification_void_has_reason",
+                condition=Q(voided_at__isnull=True) | ~Q(void_reason=""),
+            ),
+        ]
+
+    @property
+    def passed(self) -> bool:
+        """Whether the score reached the passing score."""
+        return self.score >= self.passing_score
+
+    def __str__(self) -> str:
+        verdict = "passed" if self.passed else "failed"
+        return f"{self.get_weapon_type_display()} qualification {self.qualified_on} ({verdict})"

@@ -1,0 +1,397 @@
+"""Changes to the catalog, sessions, training records and qualifications.
+
+Training records and qualifications are append-only: a correction voids the old row (with a
+reason) and enters a new one that supersedes it, so history always shows both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from muster.agencies.models import Agency
+from muster.agencies.services import allocate_course_number
+from muster.core.audit import record_audit, snapshot
+from muster.core.services import require
+from muster.people.models import Officer
+from muster.training.models import (
+    Course,
+    Enrolment,
+    EnrolmentStatus,
+    Participation,
+    QualificationEvent,
+    RecordKind,
+    RecordSource,
+    Session,
+    SessionStatus,
+    Topic,
+    TrainingRecord,
+)
+from muster.training.vocabulary import PACK_CATEGORIES
+
+
+def _topics(codes: Iterable[str]) -> list[Topic]:
+    wanted = sorted(set(codes))
+    found = {t.code: t for t in Topic.objects.filter(code__in=wanted)}
+    missing = [c for c in wanted if c not in found]
+    if missing:
+        raise ValidationError({"topics": f"Unknown topic code: {', '.join(missing)}."})
+    return [found[c] for c in wanted]
+
+
+def _check_category(agency: Agency, category: str) -> None:
+    known = [code for code, _ in PACK_CATEGORIES.get(agency.rule_pack, ())]
+    if category and category not in known:
+        allowed = ", ".join(known) if known else "none (leave it empty)"
+        raise ValidationError(
+            {"category": f"'{category}' is not a category of {agency.rule_pack}; use {allowed}."}
+        )
+
+
+def _local_today(agency: Agency) -> dt.date:
+    return timezone.now().astimezone(agency.zone).date()
+
+
+# --- Catalog -----------------------------------------------------------------------------
+
+
+def create_course(
+    *, acting_user: Any, agency: Agency, topics: Iterable[str] = (), **fields: Any
+) -> Course:
+    """Add a course to the catalog under a newly assigned Course ID; audited."""
+    require(acting_user, "training.manage_catalog", agency)
+    with transaction.atomic():
+        topic_rows = _topics(topics)
+        _check_category(agency, fields.get("category", ""))
+        number = allocate_course_number(agency)
+        course = Course(agency=agency, course_id=f"{agency.course_id_prefix}-{number:05d}", **fields)
+        course.full_clean()
+        course.save()
+        course.topics.set(topic_rows)
+        after = snapshot(course) | {"topics": [t.code for t in topic_rows]}
+        record_audit(
+            actor=acting_user, action="course.create", obj=course, agency_id=agency.pk, after=after
+        )
+    return course
+
+
+def schedule_session(
+    *,
+    acting_user: Any,
+    course: Course,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    location: str,
+    capacity: int | None = None,
+    instructors: Iterable[Officer] = (),
+) -> Session:
+    """Put a delivery of a course on the calendar; audited."""
+    require(acting_user, "training.manage_sessions", course)
+    if ends_at <= starts_at:
+        raise ValidationError({"ends_at": "The session must end after it starts."})
+    teachers = list(instructors)
+    if any(t.agency_id != course.agency_id for t in teachers):
+        raise ValidationError({"instructors": "Instructors must belong to the course's agency."})
+    with transaction.atomic():
+        session = Session(
+            course=course, starts_at=starts_at, ends_at=ends_at, location=location,
+            capacity=capacity,
+        )
+        session.full_clean()
+        session.save()
+        session.instructors.set(teachers)
+        after = snapshot(session) | {"instructors": [t.pk for t in teachers]}
+        record_audit(
+            actor=acting_user,
+            action="session.schedule",
+            obj=session,
+            agency_id=course.agency_id,
+            after=after,
+        )
+    return session
+
+
+def enrol_officer(*, acting_user: Any, session: Session, officer: Officer) -> Enrolment:
+    """Give an officer a place in a session, or a place on its waiting list when full; audited."""
+    require(acting_user, "training.manage_sessions", session)
+    if officer.agency_id != session.course.agency_id:
+        raise ValidationError({"officer": "The officer belongs to another agency."})
+    if session.status != SessionStatus.SCHEDULED:
+        raise ValidationError({"session": "Only a scheduled session takes enrolments."})
+    with transaction.atomic():
+        taken = session.enrolments.filter(status=EnrolmentStatus.ENROLLED).count()
+        full = session.capacity is not None and taken >= session.capacity
+        status = EnrolmentStatus.WAITLISTED if full else EnrolmentStatus.ENROLLED
+        if session.enrolments.filter(officer=officer).exclude(
+            status=EnrolmentStatus.CANCELLED
+        ).exists():
+            raise ValidationError({"officer": "The officer is already enrolled in this session."})
+        enrolment, _ = Enrolment.objects.update_or_create(
+            session=session, officer=officer, defaults={"status": status}
+        )
+        record_audit(
+            actor=acting_user,
+            action="enrolment.create",
+            obj=enrolment,
+            agency_id=officer.agency_id,
+            after=snapshot(enrolment),
+        )
+    return enrolment
+
+
+# --- Training records ----------------------------------------------------------------------
+
+
+def record_training(
+    *,
+    acting_user: Any,
+    officer: Officer,
+    completed_on: dt.date,
+    source: str,
+    course: Course | None = None,
+    session: Session | None = None,
+    kind: str | None = None,
+    title: str = "",
+    minutes: int | None = None,
+    credit_hours: Decimal | None = None,
+    semester_hours: Decimal | None = None,
+    participation: str = Participation.ATTENDEE,
+    delivery: str | None = None,
+    category: str | None = None,
+    topics: Iterable[str] | None = None,
+    provider: str | None = None,
+    approved_provider: bool | None = None,
+    post_certified: bool | None = None,
+    location: str = "",
+    instructor_name: str = "",
+    evidence: UploadedFile | None = None,
+    supersedes: TrainingRecord | None = None,
+    reason: str = "",
+) -> TrainingRecord:
+    """Enter one training record for an officer; audited.
+
+    With a course, the record copies the course's title, Course ID, minutes, delivery,
+    category, topics and provider unless told otherwise, so later catalog edits never change
+    what was credited. Training before the officer's hire date is refused (it belongs to no
+    agency record), as is training dated in the agency's future.
+    """
+    require(acting_user, "training.record_training", officer)
+    agency = officer.agency
+    if course is not None and course.agency_id != officer.agency_id:
+        raise ValidationError({"course": "The course belongs to another agency's catalog."})
+    if session is not None and course is not None and session.course_id != course.pk:
+        raise ValidationError({"session": "The session is of another course."})
+    if completed_on > _local_today(agency):
+        raise ValidationError({"completed_on": "Training cannot be recorded in the future."})
+    if officer.hired_on is not None and completed_on < officer.hired_on:
+        raise ValidationError(
+            {"completed_on": "Training before the officer's hire date is not part of the record."}
+        )
+    if source not in RecordSource.values:
+        raise ValidationError({"source": f"Unknown source '{source}'."})
+
+    if kind is None:
+        kind = RecordKind.COURSE if course is not None else RecordKind.OUTSIDE
+    if course is not None:
+        title = title or course.title
+        if minutes is None and credit_hours is None and semester_hours is None:
+            minutes = course.credit_minutes
+        delivery = delivery or course.delivery
+        category = course.category if category is None else category
+        topic_codes = (
+            list(course.topics.values_list("code", flat=True)) if topics is None else topics
+        )
+        provider = course.provider if provider is None else provider
+        approved_provider = course.approved_provider if approved_provider is None else approved_provider
+        post_certified = course.post_certified if post_certified is None else post_certified
+    else:
+        topic_codes = topics or []
+    if minutes is None and credit_hours is None and semester_hours is None:
+        raise ValidationError({"minutes": "Give the minutes, the stated hours or semester hours."})
+    category = category or ""
+    _check_category(agency, category)
+
+    with transaction.atomic():
+        topic_rows = _topics(topic_codes)
+        record = TrainingRecord(
+            officer=officer,
+            kind=kind,
+            completed_on=completed_on,
+            course=course,
+            session=session,
+            course_code=course.course_id if course is not None else "",
+            title=title,
+            minutes=minutes,
+            credit_hours=credit_hours,
+            semester_hours=semester_hours,
+            participation=participation,
+            delivery=delivery or "",
+            category=category,
+            provider=provider or "",
+            approved_provider=bool(approved_provider),
+            post_certified=bool(post_certified),
+            location=location,
+            instructor_name=instructor_name,
+            source=source,
+            entered_by=acting_user if getattr(acting_user, "pk", None) else None,
+            supersedes=supersedes,
+        )
+        if evidence is not None:
+            record.evidence = evidence  # type: ignore[assignment]
+        record.full_clean(exclude=["evidence"])
+        record.save()
+        record.topics.set(topic_rows)
+        after = snapshot(record) | {"topics": [t.code for t in topic_rows]}
+        record_audit(
+            actor=acting_user,
+            action="record.create",
+            obj=record,
+            agency_id=agency.pk,
+            after=after,
+            reason=reason,
+        )
+    return record
+
+
+def void_training_record(*, acting_user: Any, record: TrainingRecord, reason: str) -> TrainingRecord:
+    """Void a record with a reason; it stays in history but no longer counts. Audited."""
+    require(acting_user, "training.void_record", record)
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the record is voided."})
+    with transaction.atomic():
+        before = snapshot(record)
+        # Compare-and-set: of two people voiding at once, exactly one succeeds.
+        changed = TrainingRecord.objects.filter(pk=record.pk, voided_at__isnull=True).update(
+            voided_at=timezone.now(),
+            voided_by=acting_user if getattr(acting_user, "pk", None) else None,
+            void_reason=reason.strip(),
+        )
+        if not changed:
+            raise ValidationError({"reason": "This record has already been voided."})
+        record.refresh_from_db()
+        record_audit(
+            actor=acting_user,
+            action="record.void",
+            obj=record,
+            agency_id=record.officer.agency_id,
+            before=before,
+            after=snapshot(record),
+            reason=reason.strip(),
+        )
+    return record
+
+
+_CORRECTABLE = (
+    "completed_on", "course", "session", "kind", "title", "minutes", "credit_hours",
+    "semester_hours", "participation", "delivery", "category", "provider",
+    "approved_provider", "post_certified", "location", "instructor_name",
+)
+
+
+def correct_training_record(
+    *, acting_user: Any, record: TrainingRecord, reason: str, **changes: Any
+) -> TrainingRecord:
+    """Void a record and enter its corrected copy, which supersedes it; both audited."""
+    unknown = set(changes) - set(_CORRECTABLE) - {"topics"}
+    if unknown:
+        raise TypeError(f"Cannot correct: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        void_training_record(acting_user=acting_user, record=record, reason=reason)
+        values: dict[str, Any] = {name: getattr(record, name) for name in _CORRECTABLE}
+        values["topics"] = list(record.topics.values_list("code", flat=True))
+        values.update(changes)
+        return record_training(
+            acting_user=acting_user,
+            officer=record.officer,
+            source=record.source,
+            supersedes=record,
+            reason=reason,
+            **values,
+        )
+
+
+# --- Qualifications ------------------------------------------------------------------------
+
+
+def record_qualification(
+    *,
+    acting_user: Any,
+    officer: Officer,
+    qualified_on: dt.date,
+    weapon_type: str,
+    course_of_fire: str,
+    score: Decimal,
+    max_score: Decimal,
+    passing_score: Decimal,
+    weapon: str = "",
+    instructor: Officer | None = None,
+    instructor_name: str = "",
+) -> QualificationEvent:
+    """Record a firearms qualification shoot, passed or failed; audited."""
+    require(acting_user, "training.record_qualification", officer)
+    if qualified_on > _local_today(officer.agency):
+        raise ValidationError({"qualified_on": "A qualification cannot be dated in the future."})
+    if instructor is not None and instructor.agency_id != officer.agency_id:
+        raise ValidationError({"instructor": "The instructor belongs to another agency."})
+    with transaction.atomic():
+        event = QualificationEvent(
+            officer=officer,
+            qualified_on=qualified_on,
+            weapon_type=weapon_type,
+            weapon=weapon,
+            course_of_fire=course_of_fire,
+            score=score,
+            max_score=max_score,
+            passing_score=passing_score,
+            instructor=instructor,
+            instructor_name=instructor_name or (instructor.full_name if instructor else ""),
+            entered_by=acting_user if getattr(acting_user, "pk", None) else None,
+        )
+        event.full_clean()
+        if event.score > event.max_score:
+            raise ValidationError({"score": "The score is above the course's maximum."})
+        event.save()
+        record_audit(
+            actor=acting_user,
+            action="qualification.create",
+            obj=event,
+            agency_id=officer.agency_id,
+            after=snapshot(event),
+        )
+    return event
+
+
+def void_qualification(
+    *, acting_user: Any, event: QualificationEvent, reason: str
+) -> QualificationEvent:
+    """Void a qualification with a reason; it stays in history. Audited."""
+    require(acting_user, "training.record_qualification", event.officer)
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the qualification is voided."})
+    with transaction.atomic():
+        before = snapshot(event)
+        changed = QualificationEvent.objects.filter(pk=event.pk, voided_at__isnull=True).update(
+            voided_at=timezone.now(),
+            voided_by=acting_user if getattr(acting_user, "pk", None) else None,
+            void_reason=reason.strip(),
+        )
+        if not changed:
+            raise ValidationError({"reason": "This qualification has already been voided."})
+        event.refresh_from_db()
+        record_audit(
+            actor=acting_user,
+            action="qualification.void",
+            obj=event,
+            agency_id=event.officer.agency_id,
+            before=before,
+            after=snapshot(event),
+            reason=reason.strip(),
+        )
+    return event

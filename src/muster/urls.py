@@ -1,0 +1,22 @@
+"""URL routes of the whole site."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from muster.accounts import views as account_views
+from muster.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("login/", account_views.MusterLoginView.as_view(), name="login"),
+    path("logout/", account_views.MusterLogoutView.as_view(), name="logout"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("", include("muster.people.urls")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
