@@ -104,7 +104,7 @@ def schedule_session(
             course=course, starts_at=starts_at, ends_at=ends_at, location=location,
             capacity=capacity,
         )
-        session.full_clean()
+        session.full_clean(exclude=["course"], validate_constraints=False)
         session.save()
         session.instructors.set(teachers)
         after = snapshot(session) | {"instructors": [t.pk for t in teachers]}
@@ -194,6 +194,13 @@ def record_training(
         raise ValidationError(
             {"completed_on": "Training before the officer's hire date is not part of the record."}
         )
+    if supersedes is not None:
+        if supersedes.officer_id != officer.pk:
+            raise ValidationError({"supersedes": "A correction must be for the same officer."})
+        if supersedes.voided_at is None:
+            raise ValidationError({"supersedes": "Void the record before correcting it."})
+        if TrainingRecord.objects.filter(supersedes=supersedes).exists():
+            raise ValidationError({"supersedes": "This record has already been corrected."})
     if source not in RecordSource.values:
         raise ValidationError({"source": f"Unknown source '{source}'."})
 
@@ -215,6 +222,8 @@ def record_training(
         topic_codes = topics or []
     if minutes is None and credit_hours is None and semester_hours is None:
         raise ValidationError({"minutes": "Give the minutes, the stated hours or semester hours."})
+    if kind == RecordKind.COLLEGE and semester_hours is None:
+        raise ValidationError({"semester_hours": "A college course needs its semester hours."})
     category = category or ""
     _check_category(agency, category)
 
@@ -245,7 +254,12 @@ def record_training(
         )
         if evidence is not None:
             record.evidence = evidence  # type: ignore[assignment]
-        record.full_clean(exclude=["evidence"])
+        # The related rows were passed in as objects and the table constraints were checked
+        # above with field-named errors, so skip Django's per-field lookups on this hot path.
+        record.full_clean(
+            exclude=["evidence", "officer", "course", "session", "entered_by", "supersedes"],
+            validate_constraints=False,
+        )
         record.save()
         record.topics.set(topic_rows)
         after = snapshot(record) | {"topics": [t.code for t in topic_rows]}

@@ -1,0 +1,88 @@
+"""Shared fixtures: an agency with a unit tree, and a login for every role."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+
+from muster.accounts.models import Membership, Role, User
+from muster.agencies.models import Agency, Unit
+from muster.people.models import Officer
+from tests.factories import (
+    AgencyFactory,
+    MembershipFactory,
+    OfficerFactory,
+    UnitFactory,
+    UserFactory,
+)
+
+
+def pytest_report_header() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    return f"database: {'PostgreSQL' if url.startswith('postgres') else 'SQLite'}"
+
+
+@dataclass
+class World:
+    """One agency, a small unit tree, officers in it, and one login per role."""
+
+    agency: Agency
+    patrol: Unit  # Patrol Division
+    north: Unit  # North Section, under Patrol
+    traffic: Unit  # Traffic Division, sibling of Patrol
+    officer: Officer  # in North
+    colleague: Officer  # in North
+    traffic_officer: Officer
+    officer_user: User
+    supervisor_user: User  # supervises Patrol
+    training_user: User
+    custodian_user: User
+    admin_user: User
+    other_agency: Agency
+    outsider: Officer  # in the other agency
+
+
+def member(role: str, agency: Agency | None, **kwargs: object) -> User:
+    """A new user holding one role."""
+    user = UserFactory()
+    MembershipFactory(user=user, role=role, agency=agency, **kwargs)
+    return user
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    agency = AgencyFactory(name="Osage Falls PD")
+    patrol = UnitFactory(agency=agency, name="Patrol Division")
+    north = UnitFactory(agency=agency, name="North Section", parent=patrol, kind="section")
+    traffic = UnitFactory(agency=agency, name="Traffic Division")
+    officer = OfficerFactory(agency=agency, unit=north, first_name="Dana", last_name="Reyes")
+    colleague = OfficerFactory(agency=agency, unit=north, last_name="Colleague")
+    traffic_officer = OfficerFactory(agency=agency, unit=traffic, last_name="Traffic")
+    officer_user = UserFactory(officer=officer, username="dana")
+    MembershipFactory(user=officer_user, role=Role.OFFICER, agency=agency)
+    other_agency = AgencyFactory(name="Elsewhere PD", state="KS", rule_pack="us-ks-cpost")
+    return World(
+        agency=agency,
+        patrol=patrol,
+        north=north,
+        traffic=traffic,
+        officer=officer,
+        colleague=colleague,
+        traffic_officer=traffic_officer,
+        officer_user=officer_user,
+        supervisor_user=member(Role.SUPERVISOR, agency, unit=patrol),
+        training_user=member(Role.TRAINING_STAFF, agency),
+        custodian_user=member(Role.RECORDS_CUSTODIAN, agency),
+        admin_user=member(Role.AGENCY_ADMIN, agency),
+        other_agency=other_agency,
+        outsider=OfficerFactory(agency=other_agency, last_name="Outsider"),
+    )
+
+
+@pytest.fixture
+def commission_user(db: None) -> User:
+    user = UserFactory()
+    Membership.objects.create(user=user, role=Role.COMMISSION_STAFF, state="MO")
+    return user

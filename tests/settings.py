@@ -1,0 +1,18 @@
+"""Settings for the test suite: the real settings, with a test key and fast hashing.
+
+SQLite by default; set DATABASE_URL (for example postgres://postgres@127.0.0.1:5432/test)
+to run the same suite on PostgreSQL.
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("SECRET_KEY", "test-suite-only-key")
+os.environ.setdefault("MUSTER_DATA_DIR", tempfile.mkdtemp(prefix="muster-test-"))
+# Tests must not depend on a developer's .env file.
+os.environ.setdefault("MUSTER_ENV_FILE", os.devnull)
+
+from muster.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
