@@ -10,7 +10,6 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from muster import __version__
 
@@ -46,7 +45,6 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     _setup_django()
-    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
@@ -65,8 +63,6 @@ def _cmd_serve(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-    # WhiteNoise serves from the package (see settings); an empty STATIC_ROOT keeps it quiet.
-    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
     print(f"Muster is serving at http://{args.host}:{args.port}/ (Ctrl+C stops it).")
     serve(application, host=args.host, port=args.port, threads=args.threads, ident="Muster")
     return 0

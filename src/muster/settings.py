@@ -147,6 +147,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+# WhiteNoise warns at start-up when STATIC_ROOT is missing, even though it serves from the
+# finders here; an empty folder until `collectstatic` keeps the log clean.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "media/"
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {

@@ -358,8 +358,9 @@ class TrainingRecord(AppendOnlyModel):
         if self.minutes is not None:
             return minutes_label(self.minutes)
         if self.credit_hours is not None:
-            return f"{self.credit_hours.normalize():f} h (stated)"
-        return f"{self.semester_hours} semester h"
+            return f"{Decimal(self.credit_hours).normalize():f} h (stated)"
+        assert self.semester_hours is not None  # the table constraint guarantees one amount
+        return f"{Decimal(self.semester_hours).normalize():f} semester h"
 
 
 class WeaponType(models.TextChoices):

@@ -1,0 +1,104 @@
+"""Browser tests: a real Chromium, driven through Playwright, against pytest-django's live server.
+
+Every test in this folder is marked `browser`, so `pytest -m "not browser"` leaves them out.
+Each test's final page is saved to test-artifacts/screenshots/<test name>.png.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+from pytest_django.live_server_helper import LiveServer
+
+# Playwright's sync API keeps an asyncio event loop running in the main thread, and Django
+# refuses database access while it sees one. The tests and the live server are synchronous,
+# so the check only gets in the way here.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+E2E_DIR = Path(__file__).resolve().parent
+# The "browser" marker itself is registered in pyproject.toml.
+BROWSER_MARK = pytest.mark.browser
+
+OpenPage = Callable[..., Page]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test in this folder `browser` (the hook sees every item, so filter by path)."""
+    for item in items:
+        if item.path.is_relative_to(E2E_DIR):
+            item.add_marker(BROWSER_MARK)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium for the whole run: Debian's, never a downloaded one."""
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing; install it with: apt-get install -y chromium"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Browser tests must run in CI, but {message}", pytrace=False)
+        pytest.skip(message)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+def _screenshot_path(request: pytest.FixtureRequest) -> Path:
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
+    folder = request.config.rootpath / "test-artifacts" / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{name}.png"
+
+
+@pytest.fixture
+def open_page(
+    browser: Browser,
+    live_server: LiveServer,
+    django_db_serialized_rollback: None,
+    request: pytest.FixtureRequest,
+) -> Iterator[OpenPage]:
+    """Open a page in a fresh browser context (its own cookies) aimed at the live server.
+
+    Keyword arguments go to `Browser.new_context`, e.g. `java_script_enabled=False`. After the
+    test, the last page opened is saved as a full-page screenshot, passed or failed.
+
+    The live server needs a transactional database, which is emptied after each test, rows
+    from data migrations (the topic vocabulary) included; serialized rollback puts those back
+    before each test, so a browser test does not depend on running first.
+    """
+    contexts = []
+    pages: list[Page] = []
+
+    def open_(**context_options: Any) -> Page:
+        context = browser.new_context(base_url=live_server.url, **context_options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        pages.append(page)
+        return page
+
+    yield open_
+
+    try:
+        if pages and not pages[-1].is_closed():
+            pages[-1].screenshot(path=_screenshot_path(request), full_page=True)
+    finally:
+        for context in contexts:
+            context.close()
+
+
+@pytest.fixture
+def page(open_page: OpenPage) -> Page:
+    """A page in a fresh browser context with JavaScript on."""
+    return open_page()
+

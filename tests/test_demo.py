@@ -1,0 +1,118 @@
+"""The demo: three states, about 150 officers, every role, deficient and on-leave officers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+import time_machine
+from django.db import transaction
+from django.db.models import Q, Sum
+
+from muster.accounts.models import Membership, Role, User
+from muster.agencies.models import Agency
+from muster.core.audit import verify_chain
+from muster.core.models import AuditEvent
+from muster.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
+from muster.people.models import Officer, OfficerStatus
+from muster.training.models import QualificationEvent, Session, TrainingRecord
+
+TODAY = dt.date(2026, 11, 20)
+
+
+@pytest.fixture(scope="module")
+def demo_output(django_db_setup, django_db_blocker):
+    """Load the demo once for the module, inside a transaction rolled back at the end."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            with time_machine.travel(dt.datetime(2026, 11, 20, 18, 0, tzinfo=dt.UTC), tick=False):
+                out = io.StringIO()
+                assert load_demo(today=TODAY, stdout=out) is True
+            yield out.getvalue()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def demo(demo_output, db):
+    return demo_output
+
+
+def test_the_demo_has_an_agency_in_each_state_and_about_150_officers(demo):
+    assert sorted(Agency.objects.values_list("state", flat=True)) == ["CO", "KS", "MO"]
+    assert set(Agency.objects.values_list("rule_pack", flat=True)) == {
+        "us-mo-clee",
+        "us-ks-cpost",
+        "us-co-rule28",
+    }
+    assert 140 <= Officer.objects.count() <= 160
+    assert Officer.objects.filter(unit__isnull=True).count() == 0
+
+
+def test_the_demo_spans_eighteen_months_with_qualifications_and_sessions(demo):
+    first = TrainingRecord.objects.order_by("completed_on").first()
+    assert first is not None
+    assert (TODAY - first.completed_on).days >= 500
+    assert TrainingRecord.objects.filter(completed_on__gt=TODAY).count() == 0
+    assert QualificationEvent.objects.count() > 100
+    assert QualificationEvent.objects.exclude(
+        pk__in=QualificationEvent.objects.passed()
+    ).exists()  # someone failed a qualification
+    assert Session.objects.filter(starts_at__date__gt=TODAY).count() >= 6
+    assert TrainingRecord.objects.filter(kind="college").exists()
+    assert TrainingRecord.objects.filter(participation="instructor").exists()
+
+
+def test_some_demo_officers_are_behind_and_some_are_on_leave(demo):
+    minutes = Officer.objects.annotate(
+        this_year=Sum(
+            "training_records__minutes",
+            filter=Q(training_records__completed_on__year=TODAY.year),
+        )
+    )
+    behind = [o for o in minutes if (o.this_year or 0) < 24 * 50]
+    on_track = [o for o in minutes if (o.this_year or 0) >= 24 * 50]
+    assert len(behind) >= 10
+    assert len(on_track) >= 50
+    assert Officer.objects.filter(status=OfficerStatus.ON_LEAVE).count() >= 3
+
+
+def test_every_demo_login_signs_in_and_has_its_role(demo, client):
+    for login in DEMO_LOGINS:
+        user = User.objects.get(username=login.username)
+        assert user.check_password(DEMO_PASSWORD)
+        if login.role == "superuser":
+            assert user.is_superuser
+        else:
+            assert Membership.objects.filter(user=user, role=login.role).exists()
+    assert User.objects.get(username="officer").officer is not None
+    supervisor = Membership.objects.get(user__username="sergeant", role=Role.SUPERVISOR)
+    assert supervisor.unit is not None and supervisor.unit.name == "Patrol Division"
+    assert client.login(username="training", password=DEMO_PASSWORD)
+    assert "Osage Falls Police Department" in client.get("/").content.decode()
+
+
+def test_the_demo_is_made_through_audited_services_and_loads_only_once(demo):
+    assert "training records" in demo
+    assert AuditEvent.objects.filter(action="record.create").count() == (
+        TrainingRecord.objects.count()
+    )
+    assert verify_chain() == []
+    counts = (Officer.objects.count(), TrainingRecord.objects.count(), AuditEvent.objects.count())
+    assert load_demo(today=TODAY) is False
+    assert counts == (
+        Officer.objects.count(),
+        TrainingRecord.objects.count(),
+        AuditEvent.objects.count(),
+    )
+
+
+def test_the_demo_officer_has_an_upcoming_session_and_training_this_year(demo):
+    officer = User.objects.get(username="officer").officer
+    assert officer.status == OfficerStatus.ACTIVE
+    assert officer.enrolments.filter(session__starts_at__date__gt=TODAY).exists()
+    assert officer.training_records.filter(completed_on__year=TODAY.year).exists()
