@@ -110,9 +110,7 @@ class SessionFactory(DjangoModelFactory):
         model = Session
 
     course = factory.SubFactory(CourseFactory)
-    starts_at = factory.LazyFunction(
-        lambda: dt.datetime(2026, 12, 1, 15, 0, tzinfo=dt.UTC)
-    )
+    starts_at = factory.LazyFunction(lambda: dt.datetime(2026, 12, 1, 15, 0, tzinfo=dt.UTC))
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + dt.timedelta(hours=2))
     location = "Training Center"
 

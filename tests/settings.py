@@ -12,7 +12,7 @@ os.environ.setdefault("MUSTER_DATA_DIR", tempfile.mkdtemp(prefix="muster-test-")
 # Tests must not depend on a developer's .env file.
 os.environ.setdefault("MUSTER_ENV_FILE", os.devnull)
 
-from muster.settings import *  # noqa: E402,F403
+from muster.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -47,9 +47,7 @@ def test_it_refuses_to_start_without_a_secret_key_unless_debugging(tmp_path):
     assert result.returncode == 2
     assert "SECRET_KEY is not set" in result.stderr
     assert "Traceback" not in result.stderr
-    result = run_muster(
-        "manage", "check", env={"DEBUG": "true", "MUSTER_DATA_DIR": str(tmp_path)}
-    )
+    result = run_muster("manage", "check", env={"DEBUG": "true", "MUSTER_DATA_DIR": str(tmp_path)})
     assert result.returncode == 0, result.stderr
 
 

@@ -91,7 +91,8 @@ def test_every_demo_login_signs_in_and_has_its_role(demo, client):
             assert Membership.objects.filter(user=user, role=login.role).exists()
     assert User.objects.get(username="officer").officer is not None
     supervisor = Membership.objects.get(user__username="sergeant", role=Role.SUPERVISOR)
-    assert supervisor.unit is not None and supervisor.unit.name == "Patrol Division"
+    assert supervisor.unit is not None
+    assert supervisor.unit.name == "Patrol Division"
     assert client.login(username="training", password=DEMO_PASSWORD)
     assert "Osage Falls Police Department" in client.get("/").content.decode()
 

@@ -98,7 +98,9 @@ def test_a_login_with_no_role_is_told_so(client, db):
     assert "holds no role yet" in client.get("/").content.decode()
 
 
-def test_the_home_page_needs_a_fixed_number_of_queries(client, world, django_assert_max_num_queries):
+def test_the_home_page_needs_a_fixed_number_of_queries(
+    client, world, django_assert_max_num_queries
+):
     """Twenty more officers in the unit must not mean twenty more queries."""
     from tests.factories import OfficerFactory
 
@@ -137,7 +139,8 @@ def test_the_officer_page_shows_voided_records_with_their_reason(client, world):
     client.force_login(world.officer_user)
     body = client.get(reverse("officer-detail", args=[world.officer.pk])).content.decode()
     assert "Entered twice" in body
-    assert "Voided" in body and "Duplicate" in body
+    assert "Voided" in body
+    assert "Duplicate" in body
 
 
 def test_the_officer_list_is_scoped_and_searchable(client, world):

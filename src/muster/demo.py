@@ -67,89 +67,323 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
 )
 
 FIRST_NAMES = (
-    "Dana Marcus Aisha Luis Megan Tyrone Priya Caleb Rosa Ethan Keisha Owen Mei Darnell Hannah "
-    "Jorge Lauren Samuel Fatima Cody Brianna Victor Naomi Grant Ivy Andre Colleen Mateo Tessa "
-    "Isaac Renee Hector Joy Wesley Alana Trent Lucia Damon Erin Felix"
-).split()
+    "Dana",
+    "Marcus",
+    "Aisha",
+    "Luis",
+    "Megan",
+    "Tyrone",
+    "Priya",
+    "Caleb",
+    "Rosa",
+    "Ethan",
+    "Keisha",
+    "Owen",
+    "Mei",
+    "Darnell",
+    "Hannah",
+    "Jorge",
+    "Lauren",
+    "Samuel",
+    "Fatima",
+    "Cody",
+    "Brianna",
+    "Victor",
+    "Naomi",
+    "Grant",
+    "Ivy",
+    "Andre",
+    "Colleen",
+    "Mateo",
+    "Tessa",
+    "Isaac",
+    "Renee",
+    "Hector",
+    "Joy",
+    "Wesley",
+    "Alana",
+    "Trent",
+    "Lucia",
+    "Damon",
+    "Erin",
+    "Felix",
+)
 LAST_NAMES = (
-    "Reyes Whitaker Okafor Brennan Nguyen Castillo Hollis Patel Schroeder Jefferson Lindqvist "
-    "Moreno Kowalski Bright Tanaka Delgado Harlan Osei McAllister Romero Fischer Baptiste Greer "
-    "Yazzie Sullivan Park Ibarra Thornton Novak Ellison Quintero Ashby Mbeki Carver Duval Holt"
-).split()
+    "Reyes",
+    "Whitaker",
+    "Okafor",
+    "Brennan",
+    "Nguyen",
+    "Castillo",
+    "Hollis",
+    "Patel",
+    "Schroeder",
+    "Jefferson",
+    "Lindqvist",
+    "Moreno",
+    "Kowalski",
+    "Bright",
+    "Tanaka",
+    "Delgado",
+    "Harlan",
+    "Osei",
+    "McAllister",
+    "Romero",
+    "Fischer",
+    "Baptiste",
+    "Greer",
+    "Yazzie",
+    "Sullivan",
+    "Park",
+    "Ibarra",
+    "Thornton",
+    "Novak",
+    "Ellison",
+    "Quintero",
+    "Ashby",
+    "Mbeki",
+    "Carver",
+    "Duval",
+    "Holt",
+)
 
 # (title, minutes, delivery, MO category, topics, provider, approved provider, POST-certified)
 CATALOG: tuple[tuple[str, int, str, str, tuple[str, ...], str, bool, bool], ...] = (
-    ("Legal Update: Search and Seizure", 200, Delivery.IN_PERSON, "legal_studies",
-     ("legal_update",), "Training Unit", True, True),
-    ("Racial Profiling and Fair Policing", 60, Delivery.IN_PERSON, "interpersonal_perspectives",
-     ("racial_profiling", "bias_based_policing", "anti_bias"), "Training Unit", True, True),
-    ("Implicit Bias Awareness", 60, Delivery.ONLINE, "interpersonal_perspectives",
-     ("implicit_bias", "anti_bias"), "Regional Academy Online", True, True),
-    ("De-escalation Scenarios", 100, Delivery.IN_PERSON, "skill_development",
-     ("de_escalation", "communications"), "Training Unit", True, True),
-    ("Firearms: Low-Light Shooting", 240, Delivery.IN_PERSON, "skill_development",
-     ("firearms",), "Range Staff", True, True),
-    ("Defensive Tactics and Arrest Control", 240, Delivery.IN_PERSON, "skill_development",
-     ("arrest_control", "use_of_force", "restraint_holds"), "Training Unit", True, True),
-    ("Emergency Vehicle Operations", 240, Delivery.IN_PERSON, "skill_development",
-     ("driving",), "Driving Track Staff", True, True),
-    ("Crash Investigation Refresher", 150, Delivery.IN_PERSON, "technical_studies",
-     ("traffic",), "Highway Safety Institute", False, True),
-    ("Agency Policy Update", 100, Delivery.LIVE_VIRTUAL, "technical_studies",
-     ("policy_update",), "Training Unit", True, True),
-    ("Crisis Intervention and Mental Health", 200, Delivery.IN_PERSON,
-     "interpersonal_perspectives", ("mental_health", "disabilities", "de_escalation"),
-     "Regional Academy", True, True),
-    ("Tactical First Aid", 150, Delivery.IN_PERSON, "skill_development",
-     ("first_aid",), "County EMS", False, True),
-    ("Officer Wellness and Stress", 60, Delivery.RECORDED_MEDIA, "interpersonal_perspectives",
-     ("officer_wellness",), "Regional Academy Online", False, False),
-    ("Courtroom Testimony", 100, Delivery.ONLINE, "legal_studies",
-     ("court_testimony", "civil_liability"), "Prosecutor's Office", False, True),
-    ("Ethics in Policing", 100, Delivery.ONLINE, "interpersonal_perspectives",
-     ("ethics",), "Regional Academy Online", True, True),
-    ("Community Policing Today", 120, Delivery.LIVE_VIRTUAL, "interpersonal_perspectives",
-     ("community_policing",), "Regional Academy", True, True),
+    (
+        "Legal Update: Search and Seizure",
+        200,
+        Delivery.IN_PERSON,
+        "legal_studies",
+        ("legal_update",),
+        "Training Unit",
+        True,
+        True,
+    ),
+    (
+        "Racial Profiling and Fair Policing",
+        60,
+        Delivery.IN_PERSON,
+        "interpersonal_perspectives",
+        ("racial_profiling", "bias_based_policing", "anti_bias"),
+        "Training Unit",
+        True,
+        True,
+    ),
+    (
+        "Implicit Bias Awareness",
+        60,
+        Delivery.ONLINE,
+        "interpersonal_perspectives",
+        ("implicit_bias", "anti_bias"),
+        "Regional Academy Online",
+        True,
+        True,
+    ),
+    (
+        "De-escalation Scenarios",
+        100,
+        Delivery.IN_PERSON,
+        "skill_development",
+        ("de_escalation", "communications"),
+        "Training Unit",
+        True,
+        True,
+    ),
+    (
+        "Firearms: Low-Light Shooting",
+        240,
+        Delivery.IN_PERSON,
+        "skill_development",
+        ("firearms",),
+        "Range Staff",
+        True,
+        True,
+    ),
+    (
+        "Defensive Tactics and Arrest Control",
+        240,
+        Delivery.IN_PERSON,
+        "skill_development",
+        ("arrest_control", "use_of_force", "restraint_holds"),
+        "Training Unit",
+        True,
+        True,
+    ),
+    (
+        "Emergency Vehicle Operations",
+        240,
+        Delivery.IN_PERSON,
+        "skill_development",
+        ("driving",),
+        "Driving Track Staff",
+        True,
+        True,
+    ),
+    (
+        "Crash Investigation Refresher",
+        150,
+        Delivery.IN_PERSON,
+        "technical_studies",
+        ("traffic",),
+        "Highway Safety Institute",
+        False,
+        True,
+    ),
+    (
+        "Agency Policy Update",
+        100,
+        Delivery.LIVE_VIRTUAL,
+        "technical_studies",
+        ("policy_update",),
+        "Training Unit",
+        True,
+        True,
+    ),
+    (
+        "Crisis Intervention and Mental Health",
+        200,
+        Delivery.IN_PERSON,
+        "interpersonal_perspectives",
+        ("mental_health", "disabilities", "de_escalation"),
+        "Regional Academy",
+        True,
+        True,
+    ),
+    (
+        "Tactical First Aid",
+        150,
+        Delivery.IN_PERSON,
+        "skill_development",
+        ("first_aid",),
+        "County EMS",
+        False,
+        True,
+    ),
+    (
+        "Officer Wellness and Stress",
+        60,
+        Delivery.RECORDED_MEDIA,
+        "interpersonal_perspectives",
+        ("officer_wellness",),
+        "Regional Academy Online",
+        False,
+        False,
+    ),
+    (
+        "Courtroom Testimony",
+        100,
+        Delivery.ONLINE,
+        "legal_studies",
+        ("court_testimony", "civil_liability"),
+        "Prosecutor's Office",
+        False,
+        True,
+    ),
+    (
+        "Ethics in Policing",
+        100,
+        Delivery.ONLINE,
+        "interpersonal_perspectives",
+        ("ethics",),
+        "Regional Academy Online",
+        True,
+        True,
+    ),
+    (
+        "Community Policing Today",
+        120,
+        Delivery.LIVE_VIRTUAL,
+        "interpersonal_perspectives",
+        ("community_policing",),
+        "Regional Academy",
+        True,
+        True,
+    ),
 )
 
 AGENCIES: tuple[dict[str, Any], ...] = (
     {
-        "name": "Osage Falls Police Department", "state": "MO", "ori": "MO0480100",
-        "time_zone": "America/Chicago", "rule_pack": "us-mo-clee", "course_id_prefix": "OFPD",
+        "name": "Osage Falls Police Department",
+        "state": "MO",
+        "ori": "MO0480100",
+        "time_zone": "America/Chicago",
+        "rule_pack": "us-mo-clee",
+        "course_id_prefix": "OFPD",
         "officers": 70,
-        "units": (("Field Services Bureau", "bureau", (
-            ("Patrol Division", "division", (
-                ("North Patrol Section", "section", (("A Shift", "element", ()),
-                                                     ("B Shift", "element", ()))),
-                ("South Patrol Section", "section", (("C Shift", "element", ()),)),
-            )),
-            ("Traffic Division", "division", ()),
-        )), ("Investigations Bureau", "bureau", (
-            ("Criminal Investigations Division", "division", ()),
-        )), ("Administration Bureau", "bureau", (
-            ("Training Unit", "section", ()),
-            ("Records Unit", "section", ()),
-        ))),
+        "units": (
+            (
+                "Field Services Bureau",
+                "bureau",
+                (
+                    (
+                        "Patrol Division",
+                        "division",
+                        (
+                            (
+                                "North Patrol Section",
+                                "section",
+                                (("A Shift", "element", ()), ("B Shift", "element", ())),
+                            ),
+                            ("South Patrol Section", "section", (("C Shift", "element", ()),)),
+                        ),
+                    ),
+                    ("Traffic Division", "division", ()),
+                ),
+            ),
+            (
+                "Investigations Bureau",
+                "bureau",
+                (("Criminal Investigations Division", "division", ()),),
+            ),
+            (
+                "Administration Bureau",
+                "bureau",
+                (
+                    ("Training Unit", "section", ()),
+                    ("Records Unit", "section", ()),
+                ),
+            ),
+        ),
     },
     {
-        "name": "Flint Hills County Sheriff's Office", "state": "KS", "ori": "KS0310000",
-        "time_zone": "America/Chicago", "rule_pack": "us-ks-cpost", "course_id_prefix": "FHSO",
+        "name": "Flint Hills County Sheriff's Office",
+        "state": "KS",
+        "ori": "KS0310000",
+        "time_zone": "America/Chicago",
+        "rule_pack": "us-ks-cpost",
+        "course_id_prefix": "FHSO",
         "officers": 45,
-        "units": (("Enforcement Division", "division", (
-            ("Road Patrol", "section", ()),
-            ("Detectives", "section", ()),
-        )), ("Support Division", "division", (
-            ("Training", "section", ()),
-        ))),
+        "units": (
+            (
+                "Enforcement Division",
+                "division",
+                (
+                    ("Road Patrol", "section", ()),
+                    ("Detectives", "section", ()),
+                ),
+            ),
+            ("Support Division", "division", (("Training", "section", ()),)),
+        ),
     },
     {
-        "name": "Pinecrest Police Department", "state": "CO", "ori": "CO0210300",
-        "time_zone": "America/Denver", "rule_pack": "us-co-rule28", "course_id_prefix": "PCPD",
+        "name": "Pinecrest Police Department",
+        "state": "CO",
+        "ori": "CO0210300",
+        "time_zone": "America/Denver",
+        "rule_pack": "us-co-rule28",
+        "course_id_prefix": "PCPD",
         "officers": 35,
-        "units": (("Operations Division", "division", (
-            ("Patrol", "section", ()),
-            ("Investigations", "section", ()),
-        )), ("Administration", "division", ())),
+        "units": (
+            (
+                "Operations Division",
+                "division",
+                (
+                    ("Patrol", "section", ()),
+                    ("Investigations", "section", ()),
+                ),
+            ),
+            ("Administration", "division", ()),
+        ),
     },
 )
 
@@ -341,8 +575,11 @@ class _Builder:
                     continue
                 if years_back == 0 and rng.random() < 0.1:
                     continue  # has not qualified yet this year
-                score = Decimal(rng.choice((68, 74, 82, 88, 92, 96, 100)) if rng.random() < 0.9
-                                else rng.choice((55, 62, 66)))
+                score = Decimal(
+                    rng.choice((68, 74, 82, 88, 92, 96, 100))
+                    if rng.random() < 0.9
+                    else rng.choice((55, 62, 66))
+                )
                 record_qualification(
                     acting_user=SYSTEM,
                     officer=officer,
@@ -426,29 +663,46 @@ class _Builder:
             self.leave(officers)
             self.upcoming(officers, courses)
 
-        (mo, mo_units, mo_officers, mo_courses), (ks, _, ks_officers, _), (co, _, co_officers, _) = built
+        (
+            (mo, mo_units, mo_officers, _),
+            (ks, _, ks_officers, _),
+            (co, _, co_officers, _),
+        ) = built
         patrol = next(u for u in mo_units if u.name == "Patrol Division")
         # The demo officer is an active patrol officer with training this period, enrolled
         # in an upcoming session, so every panel of their home page has something to show.
         me = next(
-            o for o in mo_officers
-            if o.status == OfficerStatus.ACTIVE and o.unit and o.unit.path.startswith(patrol.path)
-            and o.hired_on and o.hired_on < self.today - dt.timedelta(days=400)
+            o
+            for o in mo_officers
+            if o.status == OfficerStatus.ACTIVE
+            and o.unit
+            and o.unit.path.startswith(patrol.path)
+            and o.hired_on
+            and o.hired_on < self.today - dt.timedelta(days=400)
         )
         sergeant = next(
-            o for o in mo_officers
+            o
+            for o in mo_officers
             if o.pk != me.pk and o.unit and o.unit.path.startswith(patrol.path)
         )
         upcoming = (
             Session.objects.filter(course__agency=mo, starts_at__gte=timezone.now())
-            .order_by("starts_at").first()
+            .order_by("starts_at")
+            .first()
         )
         if upcoming and not upcoming.enrolments.filter(officer=me).exists():
             enrol_officer(acting_user=SYSTEM, session=upcoming, officer=me)
 
         self.login("officer", me.first_name, me.last_name, mo, Role.OFFICER, officer=me)
-        self.login("sergeant", sergeant.first_name, sergeant.last_name, mo, Role.SUPERVISOR,
-                   officer=sergeant, unit=patrol)
+        self.login(
+            "sergeant",
+            sergeant.first_name,
+            sergeant.last_name,
+            mo,
+            Role.SUPERVISOR,
+            officer=sergeant,
+            unit=patrol,
+        )
         self.login("training", "Terry", "Lockhart", mo, Role.TRAINING_STAFF)
         self.login("custodian", "Rita", "Ambrose", mo, Role.RECORDS_CUSTODIAN)
         self.login("counsel", "Paul", "Ng", mo, Role.COUNSEL_HR)
@@ -461,7 +715,10 @@ class _Builder:
         self.login("officer-co", co_me.first_name, co_me.last_name, co, Role.OFFICER, officer=co_me)
         self.login("mo-post", "Morgan", "Price", None, Role.COMMISSION_STAFF, state="MO")
         User.objects.create_superuser(
-            "admin", "admin@demo.muster.invalid", DEMO_PASSWORD, first_name="Site",
+            "admin",
+            "admin@demo.muster.invalid",
+            DEMO_PASSWORD,
+            first_name="Site",
             last_name="Administrator",
         )
 

@@ -33,7 +33,7 @@ if not SECRET_KEY:
             "(scripts/setup writes a random one), or set DEBUG=true for local development."
         )
     # Only reachable with DEBUG on: a fixed development key keeps sessions across restarts.
-    SECRET_KEY = "development-only-insecure-key"  # noqa: S105
+    SECRET_KEY = "development-only-insecure-key"
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -102,9 +102,7 @@ def test_a_supervisor_sees_exactly_the_officers_beneath_their_unit(parents, supe
         officers = {OfficerFactory(agency=agency, unit=u).pk: u.pk for u in units}
         boss_unit = units[supervised % len(units)]
         boss = UserFactory()
-        Membership.objects.create(
-            user=boss, role=Role.SUPERVISOR, agency=agency, unit=boss_unit
-        )
+        Membership.objects.create(user=boss, role=Role.SUPERVISOR, agency=agency, unit=boss_unit)
 
         def under(unit_pk: int | None) -> bool:
             while unit_pk is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from django.db import connection, transaction
 
@@ -29,7 +31,7 @@ def test_each_change_writes_one_row_chained_to_the_one_before(world):
     events = _make_events(world)
     assert len(events) == 3
     assert events[0].prev_hash == GENESIS_HASH
-    for before, after in zip(events, events[1:], strict=False):
+    for before, after in itertools.pairwise(events):
         assert after.prev_hash == before.hash
     assert {e.action for e in events} == {"officer.create"}
     assert events[0].actor == world.admin_user
@@ -79,9 +81,14 @@ def test_an_audit_row_must_share_the_transaction_of_its_change():
 
 def test_a_failed_change_leaves_no_audit_row(db):
     agency = AgencyFactory()
-    with pytest.raises(RuntimeError), transaction.atomic():
-        record_audit(actor=SYSTEM, action="agency.touch", obj=agency)
-        raise RuntimeError("the change fails after its audit row was written")
+
+    def change_that_fails() -> None:
+        with transaction.atomic():
+            record_audit(actor=SYSTEM, action="agency.touch", obj=agency)
+            raise RuntimeError("the change fails after its audit row was written")
+
+    with pytest.raises(RuntimeError):
+        change_that_fails()
     assert not AuditEvent.objects.exists()
 
 

@@ -19,7 +19,7 @@ class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(User)
-class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):  # type: ignore[misc]
+class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):  # type: ignore[type-arg]
     """Logins; roles are shown here and granted with the audited membership services."""
 
     fieldsets = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 
@@ -43,8 +43,6 @@ class User(AbstractUser):
         related_name="user",
         help_text="The officer this login belongs to, when the person is one.",
     )
-
-    objects: UserManager[User] = UserManager()  # type: ignore[assignment]
 
     _scope_cache: Scope | None = None
 

@@ -8,7 +8,7 @@ every agency of their state, and superusers everything.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from django.db import models
 from django.db.models import Q
@@ -45,8 +45,10 @@ class Scope:
         for path in self.unit_paths:
             q |= Q(**{f"{prefix}unit__path__startswith": path})
         if self.officer_id is not None:
-            q |= Q(**{f"{prefix}pk": self.officer_id}) if prefix == "" else Q(
-                **{f"{prefix.removesuffix('__')}_id": self.officer_id}
+            q |= (
+                Q(**{f"{prefix}pk": self.officer_id})
+                if prefix == ""
+                else Q(**{f"{prefix.removesuffix('__')}_id": self.officer_id})
             )
         return q
 
@@ -119,7 +121,7 @@ class OfficerScopedQuerySet(models.QuerySet[_M]):
 
     officer_path = "officer__"
 
-    def visible_to(self, user: Any) -> OfficerScopedQuerySet[_M]:
+    def visible_to(self, user: Any) -> Self:
         """Only the rows this user may read."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
@@ -131,7 +133,7 @@ class AgencyScopedQuerySet(models.QuerySet[_M]):
 
     agency_path = "agency__"
 
-    def visible_to(self, user: Any) -> AgencyScopedQuerySet[_M]:
+    def visible_to(self, user: Any) -> Self:
         """Only the rows this user may read."""
         if not getattr(user, "is_authenticated", False):
             return self.none()

@@ -152,10 +152,6 @@ class Unit(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def clean(self) -> None:
-        if self.parent is not None and self.parent.agency_id != self.agency_id:
-            raise ValidationError({"parent": "The parent unit belongs to another agency."})
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         creating = self.pk is None
         super().save(*args, **kwargs)
@@ -163,6 +159,10 @@ class Unit(models.Model):
             base = self.parent.path if self.parent is not None else "/"
             self.path = f"{base}{self.pk}/"
             Unit.objects.filter(pk=self.pk).update(path=self.path)
+
+    def clean(self) -> None:
+        if self.parent is not None and self.parent.agency_id != self.agency_id:
+            raise ValidationError({"parent": "The parent unit belongs to another agency."})
 
     @property
     def depth(self) -> int:

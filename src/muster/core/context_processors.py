@@ -15,7 +15,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     if not user.is_authenticated:
         return {"nav_items": []}
-    scope = user.scope  # type: ignore[union-attr]
+    scope = user.scope
     items = [("home", "Home", reverse("home"))]
     officer_id = getattr(user, "officer_id", None)
     if officer_id:

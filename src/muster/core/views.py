@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from muster.accounts.models import AGENCY_WIDE_ROLES, Membership, Role
+from muster.accounts.models import AGENCY_WIDE_ROLES, Membership, Role, User
 from muster.agencies.models import Agency
 from muster.people.models import Officer, OfficerStatus
 from muster.training.models import (
@@ -90,16 +90,25 @@ def _officer_panel(request: HttpRequest, officer: Officer) -> dict[str, Any]:
     }
 
 
+def signed_in_user(request: HttpRequest) -> User:
+    """The request's user, on a view that `login_required` already guards."""
+    user = request.user
+    assert isinstance(user, User), "this view needs login_required"
+    return user
+
+
 def _supervisor_panels(request: HttpRequest) -> list[dict[str, Any]]:
     panels = []
     memberships = (
         Membership.objects.active()
-        .filter(user=request.user, role=Role.SUPERVISOR)
+        .filter(user=signed_in_user(request), role=Role.SUPERVISOR)
         .select_related("unit", "agency")
     )
     today = timezone.localdate()
     for m in memberships:
-        assert m.unit is not None and m.agency is not None
+        # The membership constraint guarantees both for supervisors.
+        assert m.unit is not None
+        assert m.agency is not None
         period = m.agency.training_year(today)
         officers = (
             Officer.objects.visible_to(request.user)
@@ -143,8 +152,8 @@ def _agency_panels(request: HttpRequest) -> list[AgencyPanel]:
             .annotate(enrolled=Count("enrolments", filter=Q(enrolments__status="enrolled")))
             .order_by("starts_at")[:8]
         )
-        records = TrainingRecord.objects.visible_to(request.user).current().filter(
-            officer__agency=agency
+        records = (
+            TrainingRecord.objects.visible_to(request.user).current().filter(officer__agency=agency)
         )
         panel.records_this_period = records.filter(completed_on__range=period).count()
         panel.recent_records = list(

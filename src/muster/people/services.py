@@ -98,9 +98,7 @@ def add_leave_period(
             officer=officer, kind=kind, starts_on=starts_on, ends_on=ends_on, note=note
         )
         leave.full_clean()
-        overlapping = LeavePeriod.objects.filter(officer=officer).exclude(
-            ends_on__lt=starts_on
-        )
+        overlapping = LeavePeriod.objects.filter(officer=officer).exclude(ends_on__lt=starts_on)
         if ends_on is not None:
             overlapping = overlapping.filter(starts_on__lte=ends_on)
         if overlapping.exists():

@@ -54,7 +54,15 @@ class EnrolmentAdmin(ReadOnlyAdmin):
 class TrainingRecordAdmin(ReadOnlyAdmin):
     """Training records are append-only: corrected by voiding, never edited here."""
 
-    list_display = ("officer", "completed_on", "course_code", "title", "minutes", "source", "voided_at")
+    list_display = (
+        "officer",
+        "completed_on",
+        "course_code",
+        "title",
+        "minutes",
+        "source",
+        "voided_at",
+    )
     list_filter = ("kind", "source", "delivery")
     search_fields = ("title", "course_code", "officer__last_name", "officer__serial_number")
     date_hierarchy = "completed_on"

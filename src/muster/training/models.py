@@ -427,11 +427,11 @@ class QualificationEvent(AppendOnlyModel):
             ),
         ]
 
+    def __str__(self) -> str:
+        verdict = "passed" if self.passed else "failed"
+        return f"{self.get_weapon_type_display()} qualification {self.qualified_on} ({verdict})"
+
     @property
     def passed(self) -> bool:
         """Whether the score reached the passing score."""
         return self.score >= self.passing_score
-
-    def __str__(self) -> str:
-        verdict = "passed" if self.passed else "failed"
-        return f"{self.get_weapon_type_display()} qualification {self.qualified_on} ({verdict})"

@@ -71,7 +71,9 @@ def create_course(
         topic_rows = _topics(topics)
         _check_category(agency, fields.get("category", ""))
         number = allocate_course_number(agency)
-        course = Course(agency=agency, course_id=f"{agency.course_id_prefix}-{number:05d}", **fields)
+        course = Course(
+            agency=agency, course_id=f"{agency.course_id_prefix}-{number:05d}", **fields
+        )
         course.full_clean()
         course.save()
         course.topics.set(topic_rows)
@@ -101,7 +103,10 @@ def schedule_session(
         raise ValidationError({"instructors": "Instructors must belong to the course's agency."})
     with transaction.atomic():
         session = Session(
-            course=course, starts_at=starts_at, ends_at=ends_at, location=location,
+            course=course,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            location=location,
             capacity=capacity,
         )
         session.full_clean(exclude=["course"], validate_constraints=False)
@@ -129,9 +134,11 @@ def enrol_officer(*, acting_user: Any, session: Session, officer: Officer) -> En
         taken = session.enrolments.filter(status=EnrolmentStatus.ENROLLED).count()
         full = session.capacity is not None and taken >= session.capacity
         status = EnrolmentStatus.WAITLISTED if full else EnrolmentStatus.ENROLLED
-        if session.enrolments.filter(officer=officer).exclude(
-            status=EnrolmentStatus.CANCELLED
-        ).exists():
+        if (
+            session.enrolments.filter(officer=officer)
+            .exclude(status=EnrolmentStatus.CANCELLED)
+            .exists()
+        ):
             raise ValidationError({"officer": "The officer is already enrolled in this session."})
         enrolment, _ = Enrolment.objects.update_or_create(
             session=session, officer=officer, defaults={"status": status}
@@ -171,7 +178,7 @@ def record_training(
     post_certified: bool | None = None,
     location: str = "",
     instructor_name: str = "",
-    evidence: UploadedFile | None = None,
+    evidence: UploadedFile[Any] | None = None,
     supersedes: TrainingRecord | None = None,
     reason: str = "",
 ) -> TrainingRecord:
@@ -216,7 +223,9 @@ def record_training(
             list(course.topics.values_list("code", flat=True)) if topics is None else topics
         )
         provider = course.provider if provider is None else provider
-        approved_provider = course.approved_provider if approved_provider is None else approved_provider
+        approved_provider = (
+            course.approved_provider if approved_provider is None else approved_provider
+        )
         post_certified = course.post_certified if post_certified is None else post_certified
     else:
         topic_codes = topics or []
@@ -253,7 +262,7 @@ def record_training(
             supersedes=supersedes,
         )
         if evidence is not None:
-            record.evidence = evidence  # type: ignore[assignment]
+            record.evidence = evidence
         # The related rows were passed in as objects and the table constraints were checked
         # above with field-named errors, so skip Django's per-field lookups on this hot path.
         record.full_clean(
@@ -274,7 +283,9 @@ def record_training(
     return record
 
 
-def void_training_record(*, acting_user: Any, record: TrainingRecord, reason: str) -> TrainingRecord:
+def void_training_record(
+    *, acting_user: Any, record: TrainingRecord, reason: str
+) -> TrainingRecord:
     """Void a record with a reason; it stays in history but no longer counts. Audited."""
     require(acting_user, "training.void_record", record)
     if not reason.strip():
@@ -303,9 +314,22 @@ def void_training_record(*, acting_user: Any, record: TrainingRecord, reason: st
 
 
 _CORRECTABLE = (
-    "completed_on", "course", "session", "kind", "title", "minutes", "credit_hours",
-    "semester_hours", "participation", "delivery", "category", "provider",
-    "approved_provider", "post_certified", "location", "instructor_name",
+    "completed_on",
+    "course",
+    "session",
+    "kind",
+    "title",
+    "minutes",
+    "credit_hours",
+    "semester_hours",
+    "participation",
+    "delivery",
+    "category",
+    "provider",
+    "approved_provider",
+    "post_certified",
+    "location",
+    "instructor_name",
 )
 
 

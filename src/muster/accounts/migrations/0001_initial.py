@@ -9,56 +9,219 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('agencies', '0001_initial'),
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('people', '0001_initial'),
+        ("agencies", "0001_initial"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("people", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('officer', models.OneToOneField(blank=True, help_text='The officer this login belongs to, when the person is one.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='user', to='people.officer')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                (
+                    "first_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="first name"),
+                ),
+                (
+                    "last_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="last name"),
+                ),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="email address"),
+                ),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="date joined"
+                    ),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "officer",
+                    models.OneToOneField(
+                        blank=True,
+                        help_text="The officer this login belongs to, when the person is one.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="user",
+                        to="people.officer",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['last_name', 'first_name', 'username'],
+                "ordering": ["last_name", "first_name", "username"],
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('officer', 'Officer'), ('supervisor', 'Supervisor'), ('training_staff', 'Training staff'), ('records_custodian', 'Records custodian'), ('counsel_hr', 'General counsel / HR reviewer'), ('agency_admin', 'Agency administrator'), ('commission_staff', 'Commission staff')], max_length=32)),
-                ('state', models.CharField(blank=True, help_text='For commission staff: the state they work for.', max_length=2)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('agency', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='agencies.agency')),
-                ('unit', models.ForeignKey(blank=True, help_text='For supervisors: the unit they supervise (its sub-units are included).', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='supervisor_memberships', to='agencies.unit')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("officer", "Officer"),
+                            ("supervisor", "Supervisor"),
+                            ("training_staff", "Training staff"),
+                            ("records_custodian", "Records custodian"),
+                            ("counsel_hr", "General counsel / HR reviewer"),
+                            ("agency_admin", "Agency administrator"),
+                            ("commission_staff", "Commission staff"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        blank=True,
+                        help_text="For commission staff: the state they work for.",
+                        max_length=2,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="agencies.agency",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="For supervisors: the unit they supervise (its sub-units are included).",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="supervisor_memberships",
+                        to="agencies.unit",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['user', 'role'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('agency__isnull', True), ('role', 'commission_staff'), ('unit__isnull', True), models.Q(('state', ''), _negated=True)), models.Q(models.Q(('role', 'commission_staff'), _negated=True), ('agency__isnull', False), ('state', '')), _connector='OR'), name='membership_commission_has_state_not_agency'), models.CheckConstraint(condition=models.Q(models.Q(('role', 'supervisor'), ('unit__isnull', False)), models.Q(models.Q(('role', 'supervisor'), _negated=True), ('unit__isnull', True)), _connector='OR'), name='membership_unit_only_for_supervisors')],
+                "ordering": ["user", "role"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("agency__isnull", True),
+                                ("role", "commission_staff"),
+                                ("unit__isnull", True),
+                                models.Q(("state", ""), _negated=True),
+                            ),
+                            models.Q(
+                                models.Q(("role", "commission_staff"), _negated=True),
+                                ("agency__isnull", False),
+                                ("state", ""),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="membership_commission_has_state_not_agency",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("role", "supervisor"), ("unit__isnull", False)),
+                            models.Q(
+                                models.Q(("role", "supervisor"), _negated=True),
+                                ("unit__isnull", True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="membership_unit_only_for_supervisors",
+                    ),
+                ],
             },
         ),
     ]

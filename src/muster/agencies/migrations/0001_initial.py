@@ -2,51 +2,153 @@
 
 import django.core.validators
 import django.db.models.deletion
-import muster.agencies.models
 from django.db import migrations, models
+
+import muster.agencies.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Agency',
+            name="Agency",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('state', models.CharField(help_text='Two-letter state code, e.g. MO.', max_length=2, validators=[django.core.validators.RegexValidator('^[A-Z]{2}$', 'Use the two-letter state code, e.g. MO.')])),
-                ('ori', models.CharField(help_text='The FBI Originating Agency Identifier, nine characters.', max_length=9, unique=True, validators=[django.core.validators.RegexValidator('^[A-Z]{2}[0-9A-Z]{7}$', 'An ORI is nine characters, e.g. MO0950100.')], verbose_name='ORI number')),
-                ('time_zone', models.CharField(help_text="Dates and times are shown to this agency's people in this zone.", max_length=64, validators=[muster.agencies.models.validate_time_zone])),
-                ('rule_pack', models.CharField(choices=[('us-mo-clee', 'Missouri POST — CLEE (11 CSR 75-15)'), ('us-ks-cpost', 'Kansas CPOST — annual in-service (K.S.A. 74-5607a)'), ('us-co-rule28', 'Colorado POST — Rule 28 in-service')], help_text="The state in-service rule this agency's officers are held to.", max_length=32)),
-                ('course_id_prefix', models.CharField(help_text='Course IDs are this prefix, a dash and a number, e.g. KC-00042.', max_length=8, validators=[django.core.validators.RegexValidator('^[A-Z0-9]{1,8}$', 'Capital letters and digits only.')], verbose_name='Course ID prefix')),
-                ('next_course_number', models.PositiveIntegerField(default=1, editable=False)),
-                ('is_demo', models.BooleanField(default=False, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "state",
+                    models.CharField(
+                        help_text="Two-letter state code, e.g. MO.",
+                        max_length=2,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z]{2}$", "Use the two-letter state code, e.g. MO."
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "ori",
+                    models.CharField(
+                        help_text="The FBI Originating Agency Identifier, nine characters.",
+                        max_length=9,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z]{2}[0-9A-Z]{7}$",
+                                "An ORI is nine characters, e.g. MO0950100.",
+                            )
+                        ],
+                        verbose_name="ORI number",
+                    ),
+                ),
+                (
+                    "time_zone",
+                    models.CharField(
+                        help_text="Dates and times are shown to this agency's people in this zone.",
+                        max_length=64,
+                        validators=[muster.agencies.models.validate_time_zone],
+                    ),
+                ),
+                (
+                    "rule_pack",
+                    models.CharField(
+                        choices=[
+                            ("us-mo-clee", "Missouri POST — CLEE (11 CSR 75-15)"),
+                            ("us-ks-cpost", "Kansas CPOST — annual in-service (K.S.A. 74-5607a)"),
+                            ("us-co-rule28", "Colorado POST — Rule 28 in-service"),
+                        ],
+                        help_text="The state in-service rule this agency's officers are held to.",
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "course_id_prefix",
+                    models.CharField(
+                        help_text="Course IDs are this prefix, a dash and a number, e.g. KC-00042.",
+                        max_length=8,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z0-9]{1,8}$", "Capital letters and digits only."
+                            )
+                        ],
+                        verbose_name="Course ID prefix",
+                    ),
+                ),
+                ("next_course_number", models.PositiveIntegerField(default=1, editable=False)),
+                ("is_demo", models.BooleanField(default=False, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name_plural': 'agencies',
-                'ordering': ['name'],
-                'constraints': [models.UniqueConstraint(fields=('course_id_prefix',), name='agency_unique_course_prefix')],
+                "verbose_name_plural": "agencies",
+                "ordering": ["name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("course_id_prefix",), name="agency_unique_course_prefix"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Unit',
+            name="Unit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('bureau', 'Bureau'), ('division', 'Division'), ('section', 'Section'), ('element', 'Element')], max_length=16)),
-                ('path', models.CharField(blank=True, db_index=True, editable=False, max_length=255)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='units', to='agencies.agency')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='agencies.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("bureau", "Bureau"),
+                            ("division", "Division"),
+                            ("section", "Section"),
+                            ("element", "Element"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "path",
+                    models.CharField(blank=True, db_index=True, editable=False, max_length=255),
+                ),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="units",
+                        to="agencies.agency",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="agencies.unit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['path'],
-                'constraints': [models.UniqueConstraint(fields=('agency', 'parent', 'name'), name='unit_unique_name_under_parent')],
+                "ordering": ["path"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("agency", "parent", "name"), name="unit_unique_name_under_parent"
+                    )
+                ],
             },
         ),
     ]

@@ -5,70 +5,189 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('agencies', '0001_initial'),
+        ("agencies", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Officer',
+            name="Officer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('first_name', models.CharField(max_length=100)),
-                ('last_name', models.CharField(max_length=100)),
-                ('serial_number', models.CharField(help_text="The agency's own number for the officer; unique in the agency.", max_length=20)),
-                ('rank', models.CharField(max_length=60, verbose_name='rank / title')),
-                ('employment', models.CharField(choices=[('full_time', 'Full-time'), ('part_time', 'Part-time'), ('reserve', 'Reserve')], default='full_time', max_length=16)),
-                ('licence_number', models.CharField(blank=True, max_length=32, verbose_name='state licence / certification number')),
-                ('licence_class', models.CharField(blank=True, help_text="As the state names it, e.g. 'Class A' in Missouri.", max_length=32, verbose_name='licence class')),
-                ('first_licensed_on', models.DateField(blank=True, help_text='Rule packs use it for first-period exemptions.', null=True, verbose_name='first licensed / certified on')),
-                ('hired_on', models.DateField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('on_leave', 'On leave'), ('separated', 'Separated')], default='active', max_length=16)),
-                ('separated_on', models.DateField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='officers', to='agencies.agency')),
-                ('unit', models.ForeignKey(blank=True, help_text="The officer's assignment.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='officers', to='agencies.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("first_name", models.CharField(max_length=100)),
+                ("last_name", models.CharField(max_length=100)),
+                (
+                    "serial_number",
+                    models.CharField(
+                        help_text="The agency's own number for the officer; unique in the agency.",
+                        max_length=20,
+                    ),
+                ),
+                ("rank", models.CharField(max_length=60, verbose_name="rank / title")),
+                (
+                    "employment",
+                    models.CharField(
+                        choices=[
+                            ("full_time", "Full-time"),
+                            ("part_time", "Part-time"),
+                            ("reserve", "Reserve"),
+                        ],
+                        default="full_time",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "licence_number",
+                    models.CharField(
+                        blank=True,
+                        max_length=32,
+                        verbose_name="state licence / certification number",
+                    ),
+                ),
+                (
+                    "licence_class",
+                    models.CharField(
+                        blank=True,
+                        help_text="As the state names it, e.g. 'Class A' in Missouri.",
+                        max_length=32,
+                        verbose_name="licence class",
+                    ),
+                ),
+                (
+                    "first_licensed_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="Rule packs use it for first-period exemptions.",
+                        null=True,
+                        verbose_name="first licensed / certified on",
+                    ),
+                ),
+                ("hired_on", models.DateField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Active"),
+                            ("on_leave", "On leave"),
+                            ("separated", "Separated"),
+                        ],
+                        default="active",
+                        max_length=16,
+                    ),
+                ),
+                ("separated_on", models.DateField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="officers",
+                        to="agencies.agency",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The officer's assignment.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="officers",
+                        to="agencies.unit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['last_name', 'first_name', 'serial_number'],
+                "ordering": ["last_name", "first_name", "serial_number"],
             },
         ),
         migrations.CreateModel(
-            name='LeavePeriod',
+            name="LeavePeriod",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('military', 'Military'), ('medical', 'Medical'), ('other', 'Other')], max_length=16)),
-                ('starts_on', models.DateField()),
-                ('ends_on', models.DateField(blank=True, help_text='Empty while the leave lasts.', null=True)),
-                ('note', models.CharField(blank=True, max_length=255)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('officer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='leave_periods', to='people.officer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("military", "Military"),
+                            ("medical", "Medical"),
+                            ("other", "Other"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("starts_on", models.DateField()),
+                (
+                    "ends_on",
+                    models.DateField(
+                        blank=True, help_text="Empty while the leave lasts.", null=True
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=255)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "officer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="leave_periods",
+                        to="people.officer",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['officer', 'starts_on'],
+                "ordering": ["officer", "starts_on"],
             },
         ),
         migrations.AddIndex(
-            model_name='officer',
-            index=models.Index(fields=['agency', 'status'], name='people_offi_agency__d5f9d8_idx'),
+            model_name="officer",
+            index=models.Index(fields=["agency", "status"], name="people_offi_agency__d5f9d8_idx"),
         ),
         migrations.AddConstraint(
-            model_name='officer',
-            constraint=models.UniqueConstraint(fields=('agency', 'serial_number'), name='officer_unique_serial_in_agency'),
+            model_name="officer",
+            constraint=models.UniqueConstraint(
+                fields=("agency", "serial_number"), name="officer_unique_serial_in_agency"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='officer',
-            constraint=models.UniqueConstraint(condition=models.Q(('licence_number', ''), _negated=True), fields=('agency', 'licence_number'), name='officer_unique_licence_in_agency'),
+            model_name="officer",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("licence_number", ""), _negated=True),
+                fields=("agency", "licence_number"),
+                name="officer_unique_licence_in_agency",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='officer',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'separated'), _negated=True), ('separated_on__isnull', False), _connector='OR'), name='officer_separated_has_date'),
+            model_name="officer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "separated"), _negated=True),
+                    ("separated_on__isnull", False),
+                    _connector="OR",
+                ),
+                name="officer_separated_has_date",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='leaveperiod',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__isnull', True), ('ends_on__gte', models.F('starts_on')), _connector='OR'), name='leave_ends_after_start'),
+            model_name="leaveperiod",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ends_on__isnull", True),
+                    ("ends_on__gte", models.F("starts_on")),
+                    _connector="OR",
+                ),
+                name="leave_ends_after_start",
+            ),
         ),
     ]

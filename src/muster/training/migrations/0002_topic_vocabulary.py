@@ -37,7 +37,9 @@ TOPICS = (
 def load(apps, schema_editor):
     Topic = apps.get_model("training", "Topic")
     for code, name, description in TOPICS:
-        Topic.objects.update_or_create(code=code, defaults={"name": name, "description": description})
+        Topic.objects.update_or_create(
+            code=code, defaults={"name": name, "description": description}
+        )
 
 
 def unload(apps, schema_editor):
