@@ -197,3 +197,11 @@ def test_the_site_administration_is_closed_to_agency_staff(client, world):
     response = client.get("/admin/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_an_unknown_page_gets_the_friendly_not_found_page(client, world):
+    client.force_login(world.officer_user)
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "Not found" in response.content.decode()
+    assert "Back to your home page" in response.content.decode()

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from playwright.sync_api import Browser, Page, sync_playwright
 from pytest_django.live_server_helper import LiveServer
+
+from tests.e2e.helpers import OpenPage
 
 # Playwright's sync API keeps an asyncio event loop running in the main thread, and Django
 # refuses database access while it sees one. The tests and the live server are synchronous,
@@ -27,14 +31,25 @@ E2E_DIR = Path(__file__).resolve().parent
 # The "browser" marker itself is registered in pyproject.toml.
 BROWSER_MARK = pytest.mark.browser
 
-OpenPage = Callable[..., Page]
-
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark every test in this folder `browser` (the hook sees every item, so filter by path)."""
     for item in items:
         if item.path.is_relative_to(E2E_DIR):
             item.add_marker(BROWSER_MARK)
+
+
+def _keep_django_connections(wrappers: dict[str, BaseDatabaseWrapper]) -> None:
+    """Keep using, in this thread, the database connections Django had before Playwright started.
+
+    Django keeps connections in an asgiref `Local` that is thread-local while no event loop
+    runs but per-context once one does, and Playwright's sync API leaves its loop running in
+    this thread. Without this, code here would get fresh connection objects: ones without the
+    test database's serialized contents (so serialized rollback would silently restore nothing)
+    and, on SQLite, not the in-memory connection that the live server shares.
+    """
+    for alias, wrapper in wrappers.items():
+        connections[alias] = wrapper
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +60,10 @@ def browser() -> Iterator[Browser]:
         if os.environ.get("CI") == "true":
             pytest.fail(f"Browser tests must run in CI, but {message}", pytrace=False)
         pytest.skip(message)
+    # Taken before Playwright starts: see _keep_django_connections.
+    wrappers = {alias: connections[alias] for alias in connections}
     with sync_playwright() as playwright:
+        _keep_django_connections(wrappers)
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )

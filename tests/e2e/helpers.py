@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from playwright.sync_api import Page
+
+# The `open_page` fixture: opens a page in a new browser context; keyword arguments go to
+# `Browser.new_context`.
+OpenPage = Callable[..., Page]
 
 
 def sign_in(page: Page, username: str, password: str) -> None:

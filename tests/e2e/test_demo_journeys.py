@@ -24,7 +24,6 @@ OSAGE_FALLS = "Osage Falls Police Department"
 @pytest.fixture
 def demo(transactional_db: None) -> None:
     """The demo, committed so that the live server's own connection sees it."""
-    from muster.training.models import Topic; from django.db import connection; print("TOPICS", Topic.objects.count(), hasattr(connection, "_test_serialized_contents"), connection.alias, id(connection))
     assert load_demo(), "the demo was already loaded: the database was not empty"
 
 
