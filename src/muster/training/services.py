@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -283,34 +283,47 @@ def record_training(
     return record
 
 
+_Voidable = TypeVar("_Voidable", TrainingRecord, QualificationEvent)
+
+
+def _void(acting_user: Any, row: _Voidable, reason: str, what: str, action: str) -> _Voidable:
+    """Void an append-only row with a reason, once; audited. Shared by records and shoots."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": f"Say why the {what} is voided."})
+    with transaction.atomic():
+        before = snapshot(row)
+        # Compare-and-set: of two people voiding at once, exactly one succeeds.
+        changed = (
+            type(row)
+            .objects.filter(pk=row.pk, voided_at__isnull=True)
+            .update(
+                voided_at=timezone.now(),
+                voided_by=acting_user if getattr(acting_user, "pk", None) else None,
+                void_reason=reason,
+            )
+        )
+        if not changed:
+            raise ValidationError({"reason": f"This {what} has already been voided."})
+        row.refresh_from_db()
+        record_audit(
+            actor=acting_user,
+            action=action,
+            obj=row,
+            agency_id=row.officer.agency_id,
+            before=before,
+            after=snapshot(row),
+            reason=reason,
+        )
+    return row
+
+
 def void_training_record(
     *, acting_user: Any, record: TrainingRecord, reason: str
 ) -> TrainingRecord:
     """Void a record with a reason; it stays in history but no longer counts. Audited."""
     require(acting_user, "training.void_record", record)
-    if not reason.strip():
-        raise ValidationError({"reason": "Say why the record is voided."})
-    with transaction.atomic():
-        before = snapshot(record)
-        # Compare-and-set: of two people voiding at once, exactly one succeeds.
-        changed = TrainingRecord.objects.filter(pk=record.pk, voided_at__isnull=True).update(
-            voided_at=timezone.now(),
-            voided_by=acting_user if getattr(acting_user, "pk", None) else None,
-            void_reason=reason.strip(),
-        )
-        if not changed:
-            raise ValidationError({"reason": "This record has already been voided."})
-        record.refresh_from_db()
-        record_audit(
-            actor=acting_user,
-            action="record.void",
-            obj=record,
-            agency_id=record.officer.agency_id,
-            before=before,
-            after=snapshot(record),
-            reason=reason.strip(),
-        )
-    return record
+    return _void(acting_user, record, reason, "record", "record.void")
 
 
 _CORRECTABLE = (
@@ -411,25 +424,4 @@ def void_qualification(
 ) -> QualificationEvent:
     """Void a qualification with a reason; it stays in history. Audited."""
     require(acting_user, "training.record_qualification", event.officer)
-    if not reason.strip():
-        raise ValidationError({"reason": "Say why the qualification is voided."})
-    with transaction.atomic():
-        before = snapshot(event)
-        changed = QualificationEvent.objects.filter(pk=event.pk, voided_at__isnull=True).update(
-            voided_at=timezone.now(),
-            voided_by=acting_user if getattr(acting_user, "pk", None) else None,
-            void_reason=reason.strip(),
-        )
-        if not changed:
-            raise ValidationError({"reason": "This qualification has already been voided."})
-        event.refresh_from_db()
-        record_audit(
-            actor=acting_user,
-            action="qualification.void",
-            obj=event,
-            agency_id=event.officer.agency_id,
-            before=before,
-            after=snapshot(event),
-            reason=reason.strip(),
-        )
-    return event
+    return _void(acting_user, event, reason, "qualification", "qualification.void")
