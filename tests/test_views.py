@@ -134,7 +134,9 @@ def test_an_officer_page_opens_only_for_those_who_may_read_it(client, world, who
 def test_the_officer_page_shows_voided_records_with_their_reason(client, world):
     from muster.training.services import void_training_record
 
-    record = TrainingRecordFactory(officer=world.officer, title="Entered twice")
+    record = TrainingRecordFactory(
+        officer=world.officer, title="Entered twice", category="legal_studies"
+    )
     void_training_record(acting_user=world.training_user, record=record, reason="Duplicate")
     client.force_login(world.officer_user)
     body = client.get(reverse("officer-detail", args=[world.officer.pk])).content.decode()

@@ -6,16 +6,20 @@ Each test's final page is saved to test-artifacts/screenshots/<test name>.png.
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 from pytest_django.live_server_helper import LiveServer
 
 from tests.e2e.helpers import OpenPage
@@ -32,7 +36,7 @@ E2E_DIR = Path(__file__).resolve().parent
 BROWSER_MARK = pytest.mark.browser
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test in this folder `browser` (the hook sees every item, so filter by path)."""
     for item in items:
         if item.path.is_relative_to(E2E_DIR):
@@ -44,9 +48,9 @@ def _keep_django_connections(wrappers: dict[str, BaseDatabaseWrapper]) -> None:
 
     Django keeps connections in an asgiref `Local` that is thread-local while no event loop
     runs but per-context once one does, and Playwright's sync API leaves its loop running in
-    this thread. Without this, code here would get fresh connection objects: ones without the
-    test database's serialized contents (so serialized rollback would silently restore nothing)
-    and, on SQLite, not the in-memory connection that the live server shares.
+    this thread. Without this, code here would get a second set of connection objects, beside
+    the ones made when the test database was set up (which carry its serialized contents and,
+    on SQLite, hold the in-memory database open).
     """
     for alias, wrapper in wrappers.items():
         connections[alias] = wrapper
@@ -71,28 +75,44 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-def _screenshot_path(request: pytest.FixtureRequest) -> Path:
+def _save_screenshots(pages: list[Page], request: pytest.FixtureRequest) -> None:
+    """Save the final page as <test name>.png; pages of earlier contexts as <test name>-<n>.png."""
     name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
     folder = request.config.rootpath / "test-artifacts" / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{name}.png"
+    for number, page in enumerate(pages, start=1):
+        suffix = "" if number == len(pages) else f"-{number}"
+        if page.is_closed():
+            continue
+        try:
+            page.screenshot(path=folder / f"{name}{suffix}.png", full_page=True)
+        except PlaywrightError as error:  # a crashed page must not hide the test's own result
+            warnings.warn(f"No screenshot of {name}{suffix}: {error}", stacklevel=1)
+
+
+@pytest.fixture
+def topic_vocabulary(transactional_db: None) -> None:
+    """Put back the topic vocabulary that a data migration loads.
+
+    The live server needs a transactional database, which is emptied after each such test,
+    migration-made rows included. (Serialized rollback is no help: after another transactional
+    test's flush has re-created the content types under new ids, restoring it fails.)
+    """
+    vocabulary = importlib.import_module("muster.training.migrations.0002_topic_vocabulary")
+    vocabulary.load(django_apps, None)
 
 
 @pytest.fixture
 def open_page(
     browser: Browser,
     live_server: LiveServer,
-    django_db_serialized_rollback: None,
+    topic_vocabulary: None,
     request: pytest.FixtureRequest,
 ) -> Iterator[OpenPage]:
-    """Open a page in a fresh browser context (its own cookies) aimed at the live server.
+    """Open a page in a fresh browser context (its own cookies) whose base URL is the live server.
 
     Keyword arguments go to `Browser.new_context`, e.g. `java_script_enabled=False`. After the
-    test, the last page opened is saved as a full-page screenshot, passed or failed.
-
-    The live server needs a transactional database, which is emptied after each test, rows
-    from data migrations (the topic vocabulary) included; serialized rollback puts those back
-    before each test, so a browser test does not depend on running first.
+    test, the pages are saved as full-page screenshots, passed or failed.
     """
     contexts = []
     pages: list[Page] = []
@@ -108,8 +128,7 @@ def open_page(
     yield open_
 
     try:
-        if pages and not pages[-1].is_closed():
-            pages[-1].screenshot(path=_screenshot_path(request), full_page=True)
+        _save_screenshots(pages, request)
     finally:
         for context in contexts:
             context.close()
@@ -119,4 +138,3 @@ def open_page(
 def page(open_page: OpenPage) -> Page:
     """A page in a fresh browser context with JavaScript on."""
     return open_page()
-

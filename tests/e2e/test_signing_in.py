@@ -1,10 +1,8 @@
-"""Signing in and out, by keyboard and without JavaScript, with the logins of the `world` fixture."""
+"""Signing in and out, by keyboard and without JavaScript, as the `world` fixture's users."""
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import Page, expect
-from pytest_django.live_server_helper import LiveServer
 
 from tests.conftest import World
 from tests.e2e.helpers import OpenPage, sign_in
@@ -13,30 +11,24 @@ PASSWORD = "correct horse battery"  # every factory-made user's password
 
 
 def test_a_wrong_password_shows_an_error_and_stays_on_the_login_page(
-    world: World, page: Page, live_server: LiveServer
+    world: World, page: Page
 ) -> None:
-    page.goto(live_server.url + "/login/")
+    page.goto("/login/")
 
     sign_in(page, world.training_user.username, "not the password")
 
-    expect(page).to_have_url(live_server.url + "/login/")
-    expect(page.get_by_role("alert")).to_contain_text("Please enter a correct username and password")
+    expect(page).to_have_url("/login/")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Please enter a correct username and password"
+    )
     expect(page.locator("#id_username")).to_have_value(world.training_user.username)
     expect(page.locator("#id_password")).to_have_attribute("aria-invalid", "true")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "App bug: the username field of accounts/login.html has `autofocus`, so focus starts "
-        "there and the first Tab goes to the password field, skipping the skip link. "
-        "Remove `autofocus` from the template, then remove this mark."
-    ),
-)
 def test_the_first_tab_on_the_login_page_focuses_the_skip_link(
-    page: Page, live_server: LiveServer
+    page: Page,
 ) -> None:
-    page.goto(live_server.url + "/login/")
+    page.goto("/login/")
 
     page.keyboard.press("Tab")
 
@@ -47,14 +39,14 @@ def test_the_first_tab_on_the_login_page_focuses_the_skip_link(
 
 
 def test_signing_in_and_reading_the_home_page_work_without_javascript(
-    world: World, open_page: OpenPage, live_server: LiveServer
+    world: World, open_page: OpenPage
 ) -> None:
     page = open_page(java_script_enabled=False)
-    page.goto(live_server.url + "/login/")
+    page.goto("/login/")
 
     sign_in(page, world.training_user.username, PASSWORD)
 
-    expect(page).to_have_url(live_server.url + "/")
+    expect(page).to_have_url("/")
     first_name = world.training_user.first_name
     expect(page.get_by_role("heading", name=f"Welcome, {first_name}", level=1)).to_be_visible()
     agency = page.get_by_role("region", name=world.agency.name)
@@ -64,19 +56,19 @@ def test_signing_in_and_reading_the_home_page_work_without_javascript(
 
 
 def test_signing_out_returns_to_the_login_page_and_locks_the_home_page(
-    world: World, page: Page, live_server: LiveServer
+    world: World, page: Page
 ) -> None:
-    page.goto(live_server.url + "/login/")
+    page.goto("/login/")
     sign_in(page, world.officer_user.username, PASSWORD)
     expect(page.get_by_role("heading", name="My training", level=2)).to_be_visible()
 
     page.get_by_role("button", name="Sign out").click()
 
-    expect(page).to_have_url(live_server.url + "/login/")
+    expect(page).to_have_url("/login/")
     expect(page.get_by_role("heading", name="Sign in", level=1)).to_be_visible()
     expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
 
-    page.goto(live_server.url + "/")
+    page.goto("/")
 
-    expect(page).to_have_url(live_server.url + "/login/?next=/")
+    expect(page).to_have_url("/login/?next=/")
     expect(page.locator("#id_username")).to_be_visible()

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django import template
 
 from muster.training.models import minutes_label
+from muster.training.vocabulary import category_label
 
 register = template.Library()
 
@@ -30,3 +31,9 @@ def minutes_as_hours(value: int | None) -> str:
 def duration(value: int | None) -> str:
     """Minutes written as hours and minutes."""
     return minutes_label(value or 0)
+
+
+@register.filter
+def category(code: str, rule_pack: str) -> str:
+    """A category code's name in the agency's rule pack, e.g. legal_studies → Legal Studies."""
+    return category_label(rule_pack, code) if code else ""
