@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from django.db import models
 
-# The topics themselves live in the Topic table, loaded by migrations (training/migrations),
-# so that adding a topic is a reviewed, versioned change; docs/vocabulary.md lists them.
+# The topic codes are listed in muster.compliance.vocabulary (plain Python, so `muster check`
+# needs no database) and loaded into the Topic table by migrations.
 
 # Categories each rule pack knows. Missouri's core areas (11 CSR 75-15.020); Kansas and
 # Colorado sort training by topic and delivery rather than by category.

@@ -1,0 +1,791 @@
+"""The compliance evaluator: pure, deterministic, explainable.
+
+`evaluate(pack, officer, records, period)` answers, for one officer and one period, each
+requirement's required and credited hours with an explanation of every record that counted
+and every record that did not and why, and the officer's status: compliant, deficient,
+exempt (with the reason) or waived. No database, no clock: everything comes in as data.
+
+Credit is counted in whole credit units (3600 to the hour, see rulepack.UNITS_PER_HOUR),
+so 50-minute and 60-minute hours add up exactly. Records are taken in date order (then by
+id) wherever order matters, so caps fill the same way whatever order the records arrive in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from muster.compliance.facts import OfficerFacts, RecordFacts, Waiver
+from muster.compliance.periods import Period, PeriodRule, months_employed
+from muster.compliance.rulepack import (
+    UNITS_PER_HOUR,
+    Match,
+    Overlay,
+    PackError,
+    Requirement,
+    RulePack,
+    Value,
+    Version,
+)
+
+COMPLIANT = "compliant"
+DEFICIENT = "deficient"
+EXEMPT = "exempt"
+WAIVED = "waived"
+STATUSES = (COMPLIANT, DEFICIENT, EXEMPT, WAIVED)
+
+_HUNDREDTH = Decimal("0.01")
+
+
+def hours(units: int) -> Decimal:
+    """Credit units as hours, to the hundredth."""
+    return (Decimal(units) / UNITS_PER_HOUR).quantize(_HUNDREDTH, rounding=ROUND_HALF_UP)
+
+
+def _units(value: Decimal) -> int:
+    return int((value * UNITS_PER_HOUR).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def _fmt(units: int) -> str:
+    text = f"{hours(units):f}".rstrip("0").rstrip(".")
+    return f"{text} h"
+
+
+# --- Results ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One record's part in one requirement: what it contributed, or why nothing."""
+
+    record_id: str
+    date: dt.date
+    title: str
+    units: int
+    counted: bool
+    note: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "record": self.record_id,
+            "date": self.date.isoformat(),
+            "title": self.title,
+            "hours": float(hours(self.units)),
+            "counted": self.counted,
+            "note": self.note,
+        }
+
+
+@dataclass(slots=True)
+class RequirementResult:
+    """A requirement's verdict for the period, with its explanation."""
+
+    id: str
+    title: str
+    kind: str
+    required_units: int  # for qualifications: passes required
+    credited_units: int  # for qualifications: passes counted
+    met: bool
+    local: bool = False
+    unit: str = ""  # the nested unit's label, for requirements per unit of a cycle
+    waived: str = ""  # the waiver's reason, when waived
+    explanation: list[Line] = field(default_factory=list)
+
+    @property
+    def required(self) -> Decimal:
+        """Required hours (or passes)."""
+        return hours(self.required_units) if self.kind == "hours" else Decimal(self.required_units)
+
+    @property
+    def credited(self) -> Decimal:
+        """Credited hours (or passes)."""
+        return hours(self.credited_units) if self.kind == "hours" else Decimal(self.credited_units)
+
+    @property
+    def shortfall(self) -> Decimal:
+        """What is still missing (0 when met)."""
+        if self.met:
+            return Decimal(0) if self.kind == "qualification" else hours(0)
+        return self.required - self.credited
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form; hours as numbers."""
+        out: dict[str, Any] = {
+            "id": self.id,
+            "title": self.title,
+            "kind": self.kind,
+            "required": float(self.required),
+            "credited": float(self.credited),
+            "shortfall": float(self.shortfall),
+            "met": self.met,
+            "explanation": [line.as_dict() for line in self.explanation],
+        }
+        if self.unit:
+            out["unit"] = self.unit
+        if self.local:
+            out["local"] = True
+        if self.waived:
+            out["waived"] = self.waived
+        return out
+
+
+@dataclass(slots=True)
+class OfficerResult:
+    """An officer's verdict for one period under one pack version."""
+
+    officer_id: str
+    name: str
+    pack_id: str
+    version: str
+    period: Period
+    status: str
+    reason: str = ""
+    deadline: dt.date | None = None
+    grace_until: dt.date | None = None
+    requirements: list[RequirementResult] = field(default_factory=list)
+
+    @property
+    def missing(self) -> list[RequirementResult]:
+        """The requirements not yet met."""
+        return [r for r in self.requirements if not r.met]
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form, as `muster check --format json` prints it."""
+        out: dict[str, Any] = {
+            "officer_id": self.officer_id,
+            "name": self.name,
+            "status": self.status,
+            "period": {
+                "label": self.period.label,
+                "start": self.period.start.isoformat(),
+                "end": self.period.end.isoformat(),
+            },
+            "requirements": [r.as_dict() for r in self.requirements],
+        }
+        if self.reason:
+            out["reason"] = self.reason
+        if self.deadline:
+            out["deadline"] = self.deadline.isoformat()
+        if self.grace_until:
+            out["grace_until"] = self.grace_until.isoformat()
+        return out
+
+
+# --- Compiling a version (with an agency overlay) -------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Req:
+    spec: Requirement
+    local: bool
+    required: dict[str, int | None]  # by employment; "" is the default
+    prorate_units: int | None
+    conditions: tuple[tuple[str, Any], ...]
+    relevant_if_any: bool  # list near-misses: records meeting some condition
+    list_all_in_period: bool  # boolean-only match: list every record it turned away
+
+
+@dataclass(frozen=True, slots=True)
+class _Cap:
+    id: str
+    title: str
+    max_units: int | None
+    conditions: tuple[tuple[str, Any], ...]
+    requirement_ids: frozenset[str]
+    suspended: frozenset[str]
+
+
+def _conditions(match: Match) -> tuple[tuple[str, Any], ...]:
+    conds: list[tuple[str, Any]] = []
+    if match.categories:
+        conds.append(("categories", frozenset(match.categories)))
+    if match.topics:
+        conds.append(("topics", frozenset(match.topics)))
+    if match.delivery:
+        conds.append(("delivery", frozenset(match.delivery)))
+    if match.roles:
+        conds.append(("roles", frozenset(match.roles)))
+    if match.approved_provider is not None:
+        conds.append(("approved_provider", match.approved_provider))
+    return tuple(conds)
+
+
+def _holds(kind: str, wanted: Any, sig: tuple[str, frozenset[str], str, str, bool]) -> bool:
+    category, topics, delivery, role, approved = sig
+    if kind == "categories":
+        return category in wanted
+    if kind == "topics":
+        return bool(topics & wanted)
+    if kind == "delivery":
+        return delivery in wanted
+    if kind == "roles":
+        return role in wanted
+    return approved is wanted
+
+
+def _why_not(kind: str, wanted: Any, sig: tuple[str, frozenset[str], str, str, bool]) -> str:
+    category, _topics, delivery, role, _approved = sig
+    if kind == "categories":
+        return f"category {category or '(none)'}, not {' or '.join(sorted(wanted))}"
+    if kind == "topics":
+        return f"not tagged {' or '.join(sorted(wanted))}"
+    if kind == "delivery":
+        return f"delivered {delivery}, not {' or '.join(sorted(wanted))}"
+    if kind == "roles":
+        return f"as {role}, not {' or '.join(sorted(wanted))}"
+    return "provider not approved" if wanted else "provider approved"
+
+
+def _override(version: Version, overlay: Overlay) -> Version:
+    """Apply an overlay's value overrides; only unconfirmed values may be overridden."""
+    data = version.model_dump(mode="python")
+    for item in overlay.overrides:
+        parts = item.path.split(".")
+        target: Any = data
+        try:
+            if parts[0] in ("requirements", "caps"):
+                target = next(x for x in data[parts[0]] if x["id"] == parts[1])
+                parts = parts[2:]
+            for part in parts[:-1]:
+                target = target[part]
+            current = target[parts[-1]]
+        except (KeyError, StopIteration, IndexError):
+            raise PackError(
+                f"overlay: no value at {item.path} in version {version.version}"
+            ) from None
+        if not isinstance(current, dict) or "confirmed" not in current:
+            raise PackError(f"overlay: {item.path} is not a value")
+        if current["confirmed"]:
+            raise PackError(
+                f"overlay: {item.path} is a confirmed state value and cannot be overridden"
+            )
+        target[parts[-1]] = {
+            **current,
+            "value": item.value,
+            "note": f"overridden by the agency: {item.reason}",
+        }
+    return Version.model_validate(data)
+
+
+class CompiledVersion:
+    """A pack version (and an agency's overlay) made ready for fast, repeated evaluation."""
+
+    def __init__(self, pack: RulePack, version: Version, overlay: Overlay | None = None) -> None:
+        if overlay is not None:
+            if overlay.pack != pack.id:
+                raise PackError(f"overlay is for {overlay.pack}, not {pack.id}")
+            version = _override(version, overlay)
+        self.pack = pack
+        self.version = version
+        self.period_rule: PeriodRule = version.period.rule()
+        credit = version.credit
+        assert credit.attendee_minutes_per_hour.value is not None
+        assert credit.instructor_minutes_per_hour.value is not None
+        self.attendee_factor = UNITS_PER_HOUR // int(credit.attendee_minutes_per_hour.value)
+        self.instructor_factor = UNITS_PER_HOUR // int(credit.instructor_minutes_per_hour.value)
+        college = credit.college_hours_per_semester_hour.value
+        self.college_units = None if college is None else _units(college)
+        specs = [(r, False) for r in version.requirements]
+        if overlay is not None:
+            known = {r.id for r in version.requirements}
+            for local in overlay.requirements:
+                if local.id in known:
+                    raise PackError(
+                        f"overlay: requirement {local.id} already exists in the state pack"
+                    )
+                specs.append((local, True))
+        self.requirements = [self._compile_requirement(r, local) for r, local in specs]
+        self.caps = [
+            _Cap(
+                id=c.id,
+                title=c.title,
+                max_units=c.max_hours.units(),
+                conditions=_conditions(c.match),
+                requirement_ids=frozenset(c.applies_to_requirements),
+                suspended=frozenset(c.suspended_for_periods),
+            )
+            for c in version.caps
+        ]
+        self._signatures: dict[tuple[str, frozenset[str], str, str, bool], Any] = {}
+
+    @staticmethod
+    def _compile_requirement(spec: Requirement, local: bool) -> _Req:
+        required: dict[str, int | None] = {}
+        if spec.kind == "hours":
+            assert spec.hours is not None
+            required[""] = spec.hours.units()
+            for employment, value in spec.hours_by_employment.items():
+                required[employment] = value.units()
+        else:
+            assert spec.count is not None
+            required[""] = None if spec.count.value is None else int(spec.count.value)
+        conditions = _conditions(spec.match)
+        booleans_only = bool(conditions) and all(
+            kind in ("approved_provider", "roles") for kind, _ in conditions
+        )
+        return _Req(
+            spec=spec,
+            local=local,
+            required=required,
+            prorate_units=spec.prorate.hours_per_month.units() if spec.prorate else None,
+            conditions=conditions,
+            relevant_if_any=bool(conditions) and not booleans_only,
+            list_all_in_period=booleans_only,
+        )
+
+    def outcomes(self, sig: tuple[str, frozenset[str], str, str, bool]) -> Any:
+        """Per requirement and cap, what a record of this description does (cached)."""
+        cached = self._signatures.get(sig)
+        if cached is not None:
+            return cached
+        per_req = []
+        delivery = sig[2]
+        for req in self.requirements:
+            if req.spec.kind != "hours":
+                per_req.append((False, False, ""))
+                continue
+            failing = [(k, w) for k, w in req.conditions if not _holds(k, w, sig)]
+            excluded = delivery in req.spec.match.exclude_delivery
+            if not failing and not excluded:
+                per_req.append((True, True, ""))
+            elif not failing and excluded:
+                per_req.append(
+                    (False, True, f"{delivery} training never counts toward {req.spec.title}")
+                )
+            else:
+                near = req.list_all_in_period or (
+                    req.relevant_if_any and len(failing) < len(req.conditions)
+                )
+                per_req.append((False, near, _why_not(*failing[0], sig)))
+        caps = tuple(
+            i
+            for i, cap in enumerate(self.caps)
+            if all(_holds(k, w, sig) for k, w in cap.conditions)
+        )
+        cached = (tuple(per_req), caps)
+        self._signatures[sig] = cached
+        return cached
+
+
+# --- Evaluating ---------------------------------------------------------------------------
+
+
+def compile_pack(pack: RulePack, day: dt.date, overlay: Overlay | None = None) -> CompiledVersion:
+    """The compiled version of `pack` in force on `day`."""
+    return CompiledVersion(pack, pack.version_for(day), overlay)
+
+
+class Evaluator:
+    """Evaluates many officers against one pack, compiling each version once."""
+
+    def __init__(self, pack: RulePack, overlay: Overlay | None = None) -> None:
+        self.pack = pack
+        self.overlay = overlay
+        self._compiled: dict[str, CompiledVersion] = {}
+
+    def compiled_for(self, day: dt.date) -> CompiledVersion:
+        """The compiled version in force on `day`."""
+        version = self.pack.version_for(day)
+        compiled = self._compiled.get(version.version)
+        if compiled is None:
+            compiled = CompiledVersion(self.pack, version, self.overlay)
+            self._compiled[version.version] = compiled
+        return compiled
+
+    def period_for(
+        self, officer: OfficerFacts, *, label: str | None = None, as_of: dt.date | None = None
+    ) -> Period:
+        """The officer's period named by `label`, or the one containing `as_of`."""
+        rule = self.pack.versions[-1].period.rule()
+        anchor = _anchor(self.pack.versions[-1], officer)
+        if label is not None:
+            return rule.by_label(label, anchor)
+        assert as_of is not None
+        return rule.containing(as_of, anchor)
+
+    def evaluate(
+        self,
+        officer: OfficerFacts,
+        records: Iterable[RecordFacts],
+        period: Period,
+        *,
+        as_of: dt.date | None = None,
+    ) -> OfficerResult:
+        """The officer's verdict for `period` (see the module docstring)."""
+        return _evaluate(self.compiled_for(period.start), officer, records, period, as_of)
+
+
+def _anchor(version: Version, officer: OfficerFacts) -> dt.date | None:
+    return officer.licensed_on if version.period.anchor == "licensed_on" else officer.hired_on
+
+
+def evaluate(
+    pack: RulePack,
+    officer: OfficerFacts,
+    records: Iterable[RecordFacts],
+    period: Period,
+    *,
+    overlay: Overlay | None = None,
+    as_of: dt.date | None = None,
+) -> OfficerResult:
+    """One officer's verdict for one period (compiles the pack; use Evaluator for many)."""
+    return Evaluator(pack, overlay).evaluate(officer, records, period, as_of=as_of)
+
+
+def _grace_date(compiled: CompiledVersion, period: Period) -> dt.date | None:
+    grace = compiled.version.grace
+    if grace is None:
+        return None
+    candidate = dt.date(period.end.year, grace.month, grace.day)
+    if candidate <= period.end:
+        candidate = dt.date(period.end.year + 1, grace.month, grace.day)
+    return candidate
+
+
+def _exemption(compiled: CompiledVersion, officer: OfficerFacts, period: Period) -> str:
+    applies = compiled.version.applies_to
+    if applies.employment and officer.employment not in applies.employment:
+        who = ", ".join(applies.employment)
+        return f"the rule applies to {who} officers; this officer is {officer.employment}"
+    if applies.licence_classes and officer.licence_class not in applies.licence_classes:
+        return f"the rule applies to licence classes {', '.join(applies.licence_classes)}"
+    if applies.assignments and officer.assignment not in applies.assignments:
+        return f"the rule applies to assignments {', '.join(applies.assignments)}"
+    if officer.hired_on and officer.hired_on > period.end:
+        return f"hired on {officer.hired_on.isoformat()}, after the period"
+    if officer.separated_on and officer.separated_on < period.start:
+        return f"separated on {officer.separated_on.isoformat()}, before the period"
+    licensed = officer.licensed_on
+    rule = compiled.version.first_period.rule
+    if licensed is None or rule == "none":
+        return ""
+    if licensed > period.end:
+        return f"not yet licensed in this period (licensed on {licensed.isoformat()})"
+    periods = compiled.period_rule
+    if rule == "rest_of_first_period" and licensed in period:
+        return f"first licensed on {licensed.isoformat()}: exempt for the rest of that period"
+    if rule == "until_second_full_period":
+        first = periods.containing(licensed, licensed)
+        first_full = (
+            first
+            if first.start == licensed
+            else periods.containing(first.end + dt.timedelta(days=1), licensed)
+        )
+        second_full = periods.containing(first_full.end + dt.timedelta(days=1), licensed)
+        if period.start < second_full.start:
+            return (
+                f"certified on {licensed.isoformat()}: training is owed from the second full "
+                f"period after certification ({second_full.label})"
+            )
+    return ""
+
+
+def _waiver(
+    compiled: CompiledVersion, officer: OfficerFacts, period: Period
+) -> tuple[str, list[Waiver]]:
+    """A whole-period waiver's reason (or ""), and waivers of single requirements."""
+    allowed = set(compiled.version.waivers.reasons)
+    partial: list[Waiver] = []
+    for waiver in officer.waivers:
+        if waiver.period_label != period.label or waiver.reason not in allowed:
+            continue
+        if waiver.extended_until is not None:
+            continue
+        if waiver.requirement_ids:
+            partial.append(waiver)
+        else:
+            return f"waiver granted: {waiver.reason.replace('_', ' ')}", partial
+    kinds = set(compiled.version.waivers.leave_kinds_waive_whole_period)
+    for leave in officer.leaves:
+        if (
+            leave.kind in kinds
+            and leave.start <= period.start
+            and (leave.end is None or leave.end >= period.end)
+        ):
+            return f"on {leave.kind} leave for the whole period", partial
+    return "", partial
+
+
+def _credit_units(compiled: CompiledVersion, record: RecordFacts) -> tuple[int, str]:
+    if record.hours is not None:
+        return _units(record.hours), "certificate hours"
+    if record.semester_hours is not None:
+        if compiled.college_units is None:
+            return 0, "this pack has no confirmed credit for college courses"
+        return int(record.semester_hours * compiled.college_units), (
+            f"{record.semester_hours} semester h × {_fmt(compiled.college_units)}"
+        )
+    if record.minutes is not None:
+        if record.role == "instructor":
+            return record.minutes * compiled.instructor_factor, f"{record.minutes} min taught"
+        return record.minutes * compiled.attendee_factor, f"{record.minutes} min attended"
+    return 0, "no minutes or hours given"
+
+
+def _evaluate(
+    compiled: CompiledVersion,
+    officer: OfficerFacts,
+    records: Iterable[RecordFacts],
+    period: Period,
+    as_of: dt.date | None,
+) -> OfficerResult:
+    version = compiled.version
+    result = OfficerResult(
+        officer_id=officer.officer_id,
+        name=officer.name,
+        pack_id=compiled.pack.id,
+        version=version.version,
+        period=period,
+        status=COMPLIANT,
+        deadline=period.end,
+        grace_until=_grace_date(compiled, period),
+    )
+    exempt = _exemption(compiled, officer, period)
+    waived, partial_waivers = ("", []) if exempt else _waiver(compiled, officer, period)
+    for waiver in officer.waivers:
+        if waiver.period_label == period.label and waiver.extended_until is not None:
+            result.deadline = waiver.extended_until
+            result.grace_until = None
+    ordered = sorted(records, key=lambda r: (r.date, r.record_id))
+    units = compiled.period_rule.units(period)
+    for req in compiled.requirements:
+        spans = units if req.spec.per == "unit" else [period]
+        for span in spans:
+            res = _requirement(compiled, req, officer, ordered, span, period)
+            if span is not period:
+                res.unit = span.label
+            for waiver in partial_waivers:
+                if req.spec.id in waiver.requirement_ids:
+                    res.waived = waiver.reason
+                    res.met = True
+            result.requirements.append(res)
+    if exempt:
+        result.status, result.reason = EXEMPT, exempt
+    elif waived:
+        result.status, result.reason = WAIVED, waived
+    elif all(r.met for r in result.requirements):
+        result.status = COMPLIANT
+    else:
+        result.status = DEFICIENT
+        if as_of and result.grace_until and period.end < as_of <= result.grace_until:
+            result.reason = f"in the grace period until {result.grace_until.isoformat()}"
+    return result
+
+
+def _required_units(req: _Req, officer: OfficerFacts, span: Period) -> int:
+    required = req.required.get(officer.employment, req.required[""])
+    if required is None:
+        # An unconfirmed, unknown value: nothing can be required until someone sets it.
+        return 0
+    if req.prorate_units is not None:
+        months = months_employed(span, officer.hired_on, officer.separated_on)
+        required = min(required, months * req.prorate_units)
+    return required
+
+
+def _requirement(
+    compiled: CompiledVersion,
+    req: _Req,
+    officer: OfficerFacts,
+    ordered: Sequence[RecordFacts],
+    span: Period,
+    period: Period,
+) -> RequirementResult:
+    spec = req.spec
+    if spec.kind == "qualification":
+        return _qualification(req, officer, ordered, span)
+    required = _required_units(req, officer, span)
+    index = compiled.requirements.index(req)
+    caps = [
+        (cap, cap.max_units)
+        for cap in compiled.caps
+        if spec.id in cap.requirement_ids
+        and cap.max_units is not None
+        and period.label not in cap.suspended
+    ]
+    cap_left = {cap.id: limit for cap, limit in caps}
+    make_up = compiled.version.make_up
+    is_total_like = not req.conditions
+    lines: list[Line] = []
+    credited = 0
+    for record in ordered:
+        if record.kind != "training":
+            continue
+        sig = (
+            record.category,
+            record.topics,
+            record.delivery,
+            record.role,
+            record.approved_provider,
+        )
+        per_req, cap_ids = compiled.outcomes(sig)
+        matches, relevant, why = per_req[index]
+        in_span = span.start <= record.date <= span.end
+        note_prefix = "planned: " if record.planned else ""
+        if record.voided:
+            if is_total_like or matches:
+                lines.append(
+                    Line(
+                        record.record_id,
+                        record.date,
+                        record.title,
+                        0,
+                        False,
+                        f"voided: {record.void_reason or 'no reason given'}",
+                    )
+                )
+            continue
+        if record.attributed_to and make_up.allowed:
+            if record.attributed_to == period.label:
+                in_span = True
+                note_prefix += f"make-up for {period.label}, done {record.date.isoformat()}; "
+            elif in_span and not make_up.counts_in_current_period_too:
+                if is_total_like or matches:
+                    lines.append(
+                        Line(
+                            record.record_id,
+                            record.date,
+                            record.title,
+                            0,
+                            False,
+                            f"counted as make-up for {record.attributed_to}",
+                        )
+                    )
+                continue
+        if not in_span:
+            if is_total_like:
+                lines.append(
+                    Line(
+                        record.record_id,
+                        record.date,
+                        record.title,
+                        0,
+                        False,
+                        f"outside the period {span.label}",
+                    )
+                )
+            continue
+        if not matches:
+            if relevant:
+                lines.append(
+                    Line(record.record_id, record.date, record.title, 0, False, note_prefix + why)
+                )
+            continue
+        amount, how = _credit_units(compiled, record)
+        if amount == 0:
+            lines.append(
+                Line(record.record_id, record.date, record.title, 0, False, note_prefix + how)
+            )
+            continue
+        counted = amount
+        limited_by = []
+        for cap, _limit in caps:
+            if compiled.caps.index(cap) in cap_ids:
+                left = cap_left[cap.id]
+                assert left is not None
+                if counted > left:
+                    counted = left
+                    limited_by.append(cap)
+        for cap, _limit in caps:
+            if compiled.caps.index(cap) in cap_ids:
+                left = cap_left[cap.id]
+                assert left is not None
+                cap_left[cap.id] = left - counted
+        if limited_by:
+            cap = limited_by[-1]
+            assert cap.max_units is not None
+            over, limit = _fmt(amount - counted), _fmt(cap.max_units)
+            note = f"{over} of {_fmt(amount)} over the {cap.title.lower()} limit of {limit}"
+        else:
+            note = how
+        lines.append(
+            Line(
+                record.record_id,
+                record.date,
+                record.title,
+                counted,
+                counted > 0,
+                note_prefix + note,
+            )
+        )
+        credited += counted
+    return RequirementResult(
+        id=spec.id,
+        title=spec.title,
+        kind="hours",
+        required_units=required,
+        credited_units=credited,
+        met=credited >= required,
+        local=req.local,
+        explanation=lines,
+    )
+
+
+def _qualification(
+    req: _Req, officer: OfficerFacts, ordered: Sequence[RecordFacts], span: Period
+) -> RequirementResult:
+    spec = req.spec
+    required = req.required[""] or 0
+    pass_percent = spec.pass_percent.value if isinstance(spec.pass_percent, Value) else None
+    types = spec.per_weapon_type or [""]
+    counts = dict.fromkeys(types, 0)
+    lines: list[Line] = []
+    for record in ordered:
+        if record.kind != "qualification" or record.qualification != spec.qualification:
+            continue
+
+        def add(counted: bool, note: str, r: RecordFacts = record) -> None:
+            lines.append(
+                Line(
+                    r.record_id,
+                    r.date,
+                    r.title or f"{spec.qualification} qualification",
+                    0,
+                    counted,
+                    note,
+                )
+            )
+
+        if record.voided:
+            add(False, f"voided: {record.void_reason or 'no reason given'}")
+            continue
+        if not span.start <= record.date <= span.end:
+            add(False, f"outside the period {span.label}")
+            continue
+        if spec.per_weapon_type and record.weapon_type not in counts:
+            add(False, f"weapon type {record.weapon_type or '(none)'} is not one this rule counts")
+            continue
+        if record.result:
+            passed = record.result == "pass"
+        else:
+            passed = (
+                record.score_percent is not None
+                and pass_percent is not None
+                and record.score_percent >= pass_percent
+            )
+        if not passed:
+            add(
+                False,
+                "failed"
+                if record.result
+                else f"score {record.score_percent}% below {pass_percent}%",
+            )
+            continue
+        key = record.weapon_type if spec.per_weapon_type else ""
+        counts[key] += 1
+        add(True, f"passed{f' ({record.weapon_type})' if key else ''}")
+    credited = min(counts.values()) if counts else 0
+    return RequirementResult(
+        id=spec.id,
+        title=spec.title,
+        kind="qualification",
+        required_units=required,
+        credited_units=min(credited, required) if required else credited,
+        met=all(n >= required for n in counts.values()),
+        local=req.local,
+        explanation=lines,
+    )
