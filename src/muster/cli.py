@@ -29,6 +29,13 @@ def _cmd_manage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_check(args: argparse.Namespace) -> int:
+    # No Django set-up: the check runs on files alone, without settings or a database.
+    from muster.compliance.check import run
+
+    return run(args)
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     _setup_django()
     from django.core.management import call_command
@@ -95,6 +102,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--threads", type=int, default=8, help="worker threads")
     serve.add_argument("--migrate", action="store_true", help="apply migrations first")
     serve.set_defaults(func=_cmd_serve)
+
+    check = sub.add_parser(
+        "check",
+        help="judge officers from two files against a rule pack (no database needed)",
+        description="Judge officers from an officers file and a records file against a rule "
+        "pack. Exit status 0: all compliant or exempt; 1: some deficient; 2: bad input.",
+    )
+    from muster.compliance.check import add_arguments
+
+    add_arguments(check)
+    check.set_defaults(func=_cmd_check)
 
     manage = sub.add_parser(
         "manage",

@@ -1,0 +1,180 @@
+"""`muster check`: judge officers from two files against a rule pack, with no database.
+
+Exit status: 0 when every officer is compliant, exempt or waived; 1 when any is deficient;
+2 for bad input (the message names the file, line and column).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import sys
+from pathlib import Path
+from typing import IO
+
+import orjson
+
+from muster.compliance.evaluator import DEFICIENT, Evaluator, OfficerResult, hours
+from muster.compliance.rulepack import PackError, load_pack, load_pack_file, parse_overlay
+from muster.compliance.tabular import InputError, read_officers, read_records
+
+EXIT_OK, EXIT_DEFICIENT, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `muster check`."""
+    parser.add_argument(
+        "--pack", required=True, help="rule pack id, e.g. us-mo-clee, or a .yaml file"
+    )
+    when = parser.add_mutually_exclusive_group(required=True)
+    when.add_argument(
+        "--period", help="period label: 2025 (Kansas: the year the training year ends)"
+    )
+    when.add_argument("--as-of", help="the period that contains this date (YYYY-MM-DD)")
+    parser.add_argument(
+        "--officers", required=True, type=Path, help="officers file (.csv or .xlsx)"
+    )
+    parser.add_argument("--records", required=True, type=Path, help="records file (.csv or .xlsx)")
+    parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    parser.add_argument("--officer", help="only this officer id")
+    parser.add_argument("--overlay", type=Path, help="an agency overlay file (.yaml)")
+
+
+def run(args: argparse.Namespace, out: IO[str] | None = None, err: IO[str] | None = None) -> int:
+    """Run the check; returns the exit status."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        return _run(args, out)
+    except (PackError, InputError) as exc:
+        print(str(exc), file=err)
+        return EXIT_BAD_INPUT
+
+
+def _run(args: argparse.Namespace, out: IO[str]) -> int:
+    pack_arg = str(args.pack)
+    pack = (
+        load_pack_file(Path(pack_arg))
+        if pack_arg.endswith((".yaml", ".yml"))
+        else load_pack(pack_arg)
+    )
+    overlay = None
+    if args.overlay is not None:
+        if not args.overlay.is_file():
+            raise InputError([f"{args.overlay.name}: no such file ({args.overlay})"])
+        overlay = parse_overlay(args.overlay.read_text(encoding="utf-8"), args.overlay.name)
+    as_of = None
+    if args.as_of is not None:
+        try:
+            as_of = dt.date.fromisoformat(args.as_of)
+        except ValueError:
+            raise InputError([f"--as-of: '{args.as_of}' is not a date (YYYY-MM-DD)"]) from None
+    evaluator = Evaluator(pack, overlay)
+    if args.period is not None and pack.versions[-1].period.kind != "anniversary":
+        try:
+            pack.versions[-1].period.rule().by_label(args.period)
+        except ValueError as exc:
+            raise InputError([f"--period: {exc}"]) from None
+    officers = read_officers(args.officers)
+    if args.officer is not None and args.officer not in officers:
+        raise InputError([f"--officer: '{args.officer}' is not in {args.officers.name}"])
+    categories = pack.category_codes
+    records = read_records(args.records, officers, categories)
+
+    results: list[OfficerResult] = []
+    problems: list[str] = []
+    for officer_id, officer in officers.items():
+        if args.officer is not None and officer_id != args.officer:
+            continue
+        try:
+            period = evaluator.period_for(officer, label=args.period, as_of=as_of)
+        except ValueError as exc:
+            problems.append(f"--period: {exc}" if args.period else f"officer {officer_id}: {exc}")
+            if args.period:
+                break
+            continue
+        results.append(evaluator.evaluate(officer, records[officer_id], period, as_of=as_of))
+    if problems:
+        raise InputError(problems)
+
+    if args.format == "json":
+        _write_json(pack.id, results, evaluator, out)
+    elif args.format == "csv":
+        _write_csv(results, out)
+    else:
+        _write_table(pack.id, results, out)
+    return EXIT_DEFICIENT if any(r.status == DEFICIENT for r in results) else EXIT_OK
+
+
+def _write_json(
+    pack_id: str, results: list[OfficerResult], evaluator: Evaluator, out: IO[str]
+) -> None:
+    version = results[0].version if results else evaluator.pack.versions[-1].version
+    document = {
+        "pack": {"id": pack_id, "version": version},
+        "officers": [r.as_dict() for r in results],
+    }
+    data = orjson.dumps(document)
+    buffer = getattr(out, "buffer", None)
+    if buffer is not None:
+        out.flush()
+        buffer.write(data)
+        buffer.write(b"\n")
+    else:
+        out.write(data.decode())
+        out.write("\n")
+
+
+def _write_csv(results: list[OfficerResult], out: IO[str]) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        ["officer_id", "name", "status", "period", "requirement", "unit", "required",
+         "credited", "shortfall", "met", "reason"]
+    )  # fmt: skip
+    for r in results:
+        for req in r.requirements:
+            writer.writerow(
+                [r.officer_id, r.name, r.status, r.period.label, req.id, req.unit,
+                 f"{req.required:f}", f"{req.credited:f}", f"{req.shortfall:f}",
+                 "true" if req.met else "false", r.reason]
+            )  # fmt: skip
+
+
+def _missing_text(result: OfficerResult) -> str:
+    if result.reason and result.status != DEFICIENT:
+        return result.reason
+    parts = []
+    for req in result.missing:
+        amount = (
+            f"{hours(req.required_units - req.credited_units).normalize():f} h"
+            if req.kind == "hours"
+            else f"{req.required_units - req.credited_units} pass"
+        )
+        parts.append(f"{req.id} {amount}")
+    text = ", ".join(parts) or "-"
+    return f"{text} ({result.reason})" if result.reason else text
+
+
+def _write_table(pack_id: str, results: list[OfficerResult], out: IO[str]) -> None:
+    buffer = io.StringIO()
+    if results:
+        first = results[0]
+        print(
+            f"{pack_id} {first.version}, period {first.period.label} "
+            f"({first.period.start.isoformat()} to {first.period.end.isoformat()})",
+            file=buffer,
+        )
+    print(f"{'OFFICER':<10} {'NAME':<20} {'STATUS':<10} MISSING", file=buffer)
+    for r in results:
+        missing = _missing_text(r)
+        line = f"{r.officer_id[:10]:<10} {r.name[:20]:<20} {r.status:<10} {missing}"
+        # Keep to 80 columns; the JSON and CSV formats carry the whole text.
+        print(line if len(line) <= 80 else line[:77] + "...", file=buffer)
+    counts = {
+        s: sum(1 for r in results if r.status == s)
+        for s in ("compliant", "deficient", "exempt", "waived")
+    }
+    print(", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no officers", file=buffer)
+    out.write(buffer.getvalue())
