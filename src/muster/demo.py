@@ -21,10 +21,18 @@ from muster.accounts.models import Role, User
 from muster.accounts.services import create_user, grant_membership
 from muster.agencies.models import Agency, Unit
 from muster.agencies.services import create_agency, create_unit
+from muster.compliance.services import deferred_refresh
 from muster.core.services import SYSTEM
 from muster.people.models import Employment, LeaveKind, Officer, OfficerStatus
 from muster.people.services import add_leave_period, create_officer
-from muster.training.models import Course, Participation, RecordSource, Session, WeaponType
+from muster.training.models import (
+    Course,
+    Participation,
+    RecordSource,
+    Session,
+    SessionStatus,
+    WeaponType,
+)
 from muster.training.services import (
     create_course,
     enrol_officer,
@@ -299,7 +307,53 @@ CATALOG: tuple[tuple[str, int, str, str, tuple[str, ...], str, bool, bool], ...]
         True,
         True,
     ),
+    (
+        "Annual In-Service Training Week",
+        1200,
+        Delivery.IN_PERSON,
+        "technical_studies",
+        ("policy_update", "use_of_force", "first_aid"),
+        "Training Unit",
+        True,
+        True,
+    ),
 )
+
+# The courses an on-track officer takes each period: together they meet every requirement
+# of the agency's rule pack with a little to spare.
+ANNUAL_BUNDLES: dict[str, tuple[str, ...]] = {
+    "us-mo-clee": (
+        "Legal Update: Search and Seizure",
+        "Racial Profiling and Fair Policing",
+        "Implicit Bias Awareness",
+        "De-escalation Scenarios",
+        "Firearms: Low-Light Shooting",
+        "Agency Policy Update",
+        "Crisis Intervention and Mental Health",
+        "Defensive Tactics and Arrest Control",
+        "Crash Investigation Refresher",
+    ),
+    "us-ks-cpost": (
+        "Annual In-Service Training Week",
+        "Firearms: Low-Light Shooting",
+        "Defensive Tactics and Arrest Control",
+        "Emergency Vehicle Operations",
+        "Crisis Intervention and Mental Health",
+        "Legal Update: Search and Seizure",
+        "Racial Profiling and Fair Policing",
+        "Ethics in Policing",
+    ),
+    "us-co-rule28": (
+        "Firearms: Low-Light Shooting",
+        "Defensive Tactics and Arrest Control",
+        "Emergency Vehicle Operations",
+        "Legal Update: Search and Seizure",
+        "Crisis Intervention and Mental Health",
+        "Racial Profiling and Fair Policing",
+        "Agency Policy Update",
+        "Ethics in Policing",
+    ),
+}
 
 AGENCIES: tuple[dict[str, Any], ...] = (
     {
@@ -481,38 +535,60 @@ class _Builder:
         )
 
     def history(self, agency: Agency, officers: list[Officer], courses: list[Course]) -> None:
-        """Eighteen months of attended courses: most officers on track, some behind."""
+        """Eighteen months of attended courses: most officers on track, some behind.
+
+        An on-track officer takes the pack's annual bundle in each past period, and in the
+        current period the part of it that the time elapsed makes likely; one officer in
+        seven is behind and takes only a few courses.
+        """
         rng = self.rng
-        start = self.today - dt.timedelta(days=548)
+        window_start = self.today - dt.timedelta(days=548)
+        by_title = {c.title: c for c in courses}
+        bundle = [by_title[t] for t in ANNUAL_BUNDLES[agency.rule_pack]]
+        electives = [c for c in courses if c not in bundle]
         sessions: dict[tuple[int, dt.date], Session] = {}
+        periods = []
+        day = window_start
+        while day <= self.today:
+            start, end = agency.training_year(day)
+            periods.append((start, end))
+            day = end + dt.timedelta(days=1)
         for officer in officers:
-            # About one officer in seven is well behind; the rest take most of the catalog.
             behind = rng.random() < 0.15
-            per_year = rng.randint(2, 5) if behind else rng.randint(8, 13)
-            first_day = max(start, officer.hired_on or start)
-            span = (self.today - first_day).days
-            if span <= 0:
-                continue
-            count = max(1, int(per_year * span / 365))
-            for _ in range(count):
-                course = rng.choice(courses)
-                day = first_day + dt.timedelta(days=rng.randint(0, span - 1))
-                key = (course.pk, day)
-                if key not in sessions:
-                    sessions[key] = self.session_on(course, day, rng.choice((8, 9, 13)))
-                late = rng.random() < 0.05
-                record_training(
-                    acting_user=SYSTEM,
-                    officer=officer,
-                    completed_on=day,
-                    course=course,
-                    session=sessions[key],
-                    minutes=course.credit_minutes - (20 if late else 0),
-                    source=RecordSource.SIGN_IN,
-                )
-                self.record_count += 1
+            for start, end in periods:
+                first = max(start, window_start, officer.hired_on or start)
+                # Up to yesterday, so no "completed" session lies later today.
+                last = min(end, self.today - dt.timedelta(days=1))
+                if first > last:
+                    continue
+                elapsed = (last - start).days / max(1, (end - start).days)
+                taken = [
+                    c
+                    for c in bundle
+                    if rng.random() < (0.35 if behind else min(1.0, elapsed * 1.15))
+                ]
+                taken += rng.sample(electives, k=rng.randint(0, 2))
+                for course in taken:
+                    day = first + dt.timedelta(days=rng.randint(0, (last - first).days))
+                    key = (course.pk, day)
+                    if key not in sessions:
+                        sessions[key] = self.session_on(course, day, rng.choice((8, 9, 13)))
+                    late = rng.random() < 0.04
+                    record_training(
+                        acting_user=SYSTEM,
+                        officer=officer,
+                        completed_on=day,
+                        course=course,
+                        session=sessions[key],
+                        minutes=course.credit_minutes - (20 if late else 0),
+                        source=RecordSource.SIGN_IN,
+                    )
+                    self.record_count += 1
             if rng.random() < 0.08:
-                self.outside_training(officer, first_day, span)
+                first_day = max(window_start, officer.hired_on or window_start)
+                span = (self.today - first_day).days
+                if span > 0:
+                    self.outside_training(officer, first_day, span)
 
     def outside_training(self, officer: Officer, first_day: dt.date, span: int) -> None:
         rng = self.rng
@@ -679,6 +755,10 @@ class _Builder:
             and o.unit.path.startswith(patrol.path)
             and o.hired_on
             and o.hired_on < self.today - dt.timedelta(days=400)
+            and o.training_records.filter(completed_on__gte=mo.training_year(self.today)[0])
+            .values("pk")
+            .count()
+            >= 3
         )
         sergeant = next(
             o
@@ -686,7 +766,9 @@ class _Builder:
             if o.pk != me.pk and o.unit and o.unit.path.startswith(patrol.path)
         )
         upcoming = (
-            Session.objects.filter(course__agency=mo, starts_at__gte=timezone.now())
+            Session.objects.filter(
+                course__agency=mo, starts_at__date__gt=self.today, status=SessionStatus.SCHEDULED
+            )
             .order_by("starts_at")
             .first()
         )
@@ -733,7 +815,7 @@ def load_demo(today: dt.date | None = None, stdout: IO[str] | None = None) -> bo
     today = today or timezone.localdate()
     builder = _Builder(today, stdout)
     builder.say("Loading the demo (three agencies, about 150 officers)...")
-    with transaction.atomic():
+    with transaction.atomic(), deferred_refresh():
         builder.build()
     builder.say(f"  {builder.record_count} training records.")
     return True

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "muster.agencies",
     "muster.people",
     "muster.training",
+    "muster.compliance",
 ]
 
 MIDDLEWARE = [

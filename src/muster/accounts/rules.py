@@ -48,6 +48,20 @@ def is_training_writer(user: Any, obj: Any) -> bool:
 
 
 @rules.predicate
+def is_commission_of_state(user: Any, obj: Any) -> bool:
+    """Commission staff of the state the object's agency is in."""
+    if not getattr(user, "is_authenticated", False) or obj is None:
+        return False
+    from muster.agencies.models import Agency
+
+    agency_id = agency_id_of(obj)
+    if agency_id is None:
+        return False
+    state = Agency.objects.filter(pk=agency_id).values_list("state", flat=True).first()
+    return state is not None and state in user.scope.states
+
+
+@rules.predicate
 def can_read_officer(user: Any, officer: Any) -> bool:
     from muster.people.models import Officer
 
@@ -66,3 +80,5 @@ rules.add_perm("training.manage_sessions", is_training_writer)
 rules.add_perm("training.record_training", is_training_writer)
 rules.add_perm("training.void_record", is_training_writer)
 rules.add_perm("training.record_qualification", is_training_writer)
+rules.add_perm("compliance.manage_overlay", is_agency_admin)
+rules.add_perm("compliance.grant_waiver", is_agency_admin | is_commission_of_state)

@@ -99,14 +99,15 @@ class Agency(models.Model):
         return zoneinfo.ZoneInfo(self.time_zone)
 
     def training_year(self, on: dt.date) -> tuple[dt.date, dt.date]:
-        """First and last day of the state's training year that contains `on`.
+        """First and last day of the rule pack's period that contains `on`.
 
-        Kansas counts July 1 to June 30; Missouri and Colorado count calendar years.
+        Kansas counts July 1 to June 30; Missouri and Colorado count calendar years. (Packs
+        whose periods start on each officer's own date have no agency-wide year.)
         """
-        if self.rule_pack == RulePack.US_KS_CPOST:
-            start_year = on.year if on.month >= 7 else on.year - 1
-            return dt.date(start_year, 7, 1), dt.date(start_year + 1, 6, 30)
-        return dt.date(on.year, 1, 1), dt.date(on.year, 12, 31)
+        from muster.compliance.rulepack import load_pack
+
+        period = load_pack(self.rule_pack).version_for(on).period.rule().containing(on, on)
+        return period.start, period.end
 
 
 class UnitKind(models.TextChoices):

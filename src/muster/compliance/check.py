@@ -16,7 +16,13 @@ from typing import IO
 
 import orjson
 
-from muster.compliance.evaluator import DEFICIENT, Evaluator, OfficerResult, hours
+from muster.compliance.evaluator import (
+    DEFICIENT,
+    Evaluator,
+    OfficerResult,
+    check_overlay,
+    hours,
+)
 from muster.compliance.rulepack import PackError, load_pack, load_pack_file, parse_overlay
 from muster.compliance.tabular import InputError, read_officers, read_records
 
@@ -65,6 +71,7 @@ def _run(args: argparse.Namespace, out: IO[str]) -> int:
         if not args.overlay.is_file():
             raise InputError([f"{args.overlay.name}: no such file ({args.overlay})"])
         overlay = parse_overlay(args.overlay.read_text(encoding="utf-8"), args.overlay.name)
+        check_overlay(pack, overlay)
     as_of = None
     if args.as_of is not None:
         try:

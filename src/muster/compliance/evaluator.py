@@ -240,31 +240,55 @@ def _why_not(kind: str, wanted: Any, sig: tuple[str, frozenset[str], str, str, b
     return "provider not approved" if wanted else "provider approved"
 
 
-def _override(version: Version, overlay: Overlay) -> Version:
-    """Apply an overlay's value overrides; only unconfirmed values may be overridden."""
-    data = version.model_dump(mode="python")
+def _resolve(data: dict[str, Any], path: str) -> tuple[dict[str, Any], str] | None:
+    """The mapping holding the value at `path` (e.g. caps.online.max_hours), and its key."""
+    parts = path.split(".")
+    target: Any = data
+    try:
+        if parts[0] in ("requirements", "caps"):
+            target = next(x for x in data[parts[0]] if x["id"] == parts[1])
+            parts = parts[2:]
+        for part in parts[:-1]:
+            target = target[part]
+        value = target[parts[-1]]
+    except (KeyError, StopIteration, IndexError, TypeError):
+        return None
+    if not isinstance(value, dict) or "confirmed" not in value:
+        return None
+    return target, parts[-1]
+
+
+def check_overlay(pack: RulePack, overlay: Overlay) -> None:
+    """Raise PackError unless every override names an unconfirmed value of some version."""
+    if overlay.pack != pack.id:
+        raise PackError(f"overlay: it is for {overlay.pack}, not {pack.id}")
     for item in overlay.overrides:
-        parts = item.path.split(".")
-        target: Any = data
-        try:
-            if parts[0] in ("requirements", "caps"):
-                target = next(x for x in data[parts[0]] if x["id"] == parts[1])
-                parts = parts[2:]
-            for part in parts[:-1]:
-                target = target[part]
-            current = target[parts[-1]]
-        except (KeyError, StopIteration, IndexError):
-            raise PackError(
-                f"overlay: no value at {item.path} in version {version.version}"
-            ) from None
-        if not isinstance(current, dict) or "confirmed" not in current:
-            raise PackError(f"overlay: {item.path} is not a value")
-        if current["confirmed"]:
+        found = [_resolve(v.model_dump(mode="python"), item.path) for v in pack.versions]
+        places = [f for f in found if f is not None]
+        if not places:
+            raise PackError(f"overlay: {item.path} names no value of {pack.id}")
+        if any(target[key]["confirmed"] for target, key in places):
             raise PackError(
                 f"overlay: {item.path} is a confirmed state value and cannot be overridden"
             )
-        target[parts[-1]] = {
-            **current,
+    for version in pack.versions:
+        CompiledVersion(pack, version, overlay)
+
+
+def _override(version: Version, overlay: Overlay) -> Version:
+    """Apply an overlay's overrides that this version has (check_overlay vets them all)."""
+    data = version.model_dump(mode="python")
+    for item in overlay.overrides:
+        place = _resolve(data, item.path)
+        if place is None:
+            continue  # a value of another version, e.g. a cap added later
+        target, key = place
+        if target[key]["confirmed"]:
+            raise PackError(
+                f"overlay: {item.path} is a confirmed state value and cannot be overridden"
+            )
+        target[key] = {
+            **target[key],
             "value": item.value,
             "note": f"overridden by the agency: {item.reason}",
         }

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from muster.agencies.models import Agency
+from muster.compliance.services import refresh_compliance
 from muster.core.audit import record_audit, snapshot
 from muster.core.services import require
 from muster.people.models import LeavePeriod, Officer, OfficerStatus
@@ -55,6 +56,7 @@ def create_officer(*, acting_user: Any, agency: Agency, **fields: Any) -> Office
             agency_id=agency.pk,
             after=snapshot(officer),
         )
+        refresh_compliance([officer])
     return officer
 
 
@@ -79,6 +81,7 @@ def update_officer(*, acting_user: Any, officer: Officer, **changes: Any) -> Off
             before=before,
             after=snapshot(officer),
         )
+        refresh_compliance([officer])
     return officer
 
 
@@ -129,6 +132,7 @@ def add_leave_period(
         )
         if ends_on is None and officer.status == OfficerStatus.ACTIVE:
             _set_status(acting_user, officer, OfficerStatus.ON_LEAVE, "Open leave recorded.")
+        refresh_compliance([officer])
     return leave
 
 
@@ -154,4 +158,5 @@ def end_leave_period(*, acting_user: Any, leave: LeavePeriod, ends_on: dt.date) 
         )
         if officer.status == OfficerStatus.ON_LEAVE:
             _set_status(acting_user, officer, OfficerStatus.ACTIVE, "Leave period ended.")
+        refresh_compliance([officer])
     return leave

@@ -317,6 +317,12 @@ class TrainingRecord(AppendOnlyModel):
     instructor_name = models.CharField(max_length=200, blank=True)
     source = models.CharField(max_length=16, choices=RecordSource.choices)
     evidence = models.FileField(upload_to="evidence/%Y/%m/", blank=True)
+    attributed_to_period = models.CharField(
+        max_length=32,
+        blank=True,
+        help_text="Make-up hours: the past period (label) this training cures, where the "
+        "rule pack allows make-up.",
+    )
     supersedes = models.OneToOneField(
         "self",
         null=True,

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from muster.agencies.models import Agency
 from muster.agencies.services import allocate_course_number
+from muster.compliance.services import refresh_compliance
 from muster.core.audit import record_audit, snapshot
 from muster.core.services import require
 from muster.people.models import Officer
@@ -179,6 +180,7 @@ def record_training(
     location: str = "",
     instructor_name: str = "",
     evidence: UploadedFile[Any] | None = None,
+    attributed_to_period: str = "",
     supersedes: TrainingRecord | None = None,
     reason: str = "",
 ) -> TrainingRecord:
@@ -257,6 +259,7 @@ def record_training(
             post_certified=bool(post_certified),
             location=location,
             instructor_name=instructor_name,
+            attributed_to_period=attributed_to_period,
             source=source,
             entered_by=acting_user if getattr(acting_user, "pk", None) else None,
             supersedes=supersedes,
@@ -280,6 +283,7 @@ def record_training(
             after=after,
             reason=reason,
         )
+        refresh_compliance([officer])
     return record
 
 
@@ -315,6 +319,7 @@ def _void(acting_user: Any, row: _Voidable, reason: str, what: str, action: str)
             after=snapshot(row),
             reason=reason,
         )
+        refresh_compliance([row.officer])
     return row
 
 
@@ -343,6 +348,7 @@ _CORRECTABLE = (
     "post_certified",
     "location",
     "instructor_name",
+    "attributed_to_period",
 )
 
 
@@ -416,6 +422,7 @@ def record_qualification(
             agency_id=officer.agency_id,
             after=snapshot(event),
         )
+        refresh_compliance([officer])
     return event
 
 
