@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from muster import __version__
 
@@ -34,6 +35,46 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from muster.compliance.check import run
 
     return run(args)
+
+
+def _cmd_recompute(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.core.management import call_command
+
+    options = {"agency": args.agency} if args.agency else {}
+    call_command("recompute_compliance", **options)
+    return 0
+
+
+def _cmd_rulepack(args: argparse.Namespace) -> int:
+    from muster.compliance.rulepack import (
+        PackError,
+        json_schema,
+        load_pack,
+        load_pack_file,
+        pack_ids,
+    )
+
+    try:
+        if args.action == "schema":
+            print(json_schema())
+        elif args.action == "list":
+            for pack_id in pack_ids():
+                pack = load_pack(pack_id)
+                versions = ", ".join(
+                    f"{v.version} (from {v.effective_from.isoformat()})" for v in pack.versions
+                )
+                print(f"{pack.id:<14} {pack.title}\n{'':<14} versions: {versions}")
+        else:
+            pack = load_pack_file(args.file)
+            print(f"{args.file.name}: a valid pack ({pack.id}, {len(pack.versions)} versions)")
+    except PackError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"{args.file}: {exc.strerror}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -113,6 +154,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_arguments(check)
     check.set_defaults(func=_cmd_check)
+
+    recompute = sub.add_parser(
+        "recompute",
+        help="recompute every officer's compliance (after a rule pack changes)",
+        description="Recompute compliance snapshots and list whose status changed.",
+    )
+    recompute.add_argument("--agency", help="only this agency (ORI number)")
+    recompute.set_defaults(func=_cmd_recompute)
+
+    rulepack = sub.add_parser(
+        "rulepack",
+        help="list, show, validate rule packs, or print their JSON Schema",
+        description="Work with rule packs: list the shipped packs, validate a pack file, "
+        "or print the JSON Schema editors use.",
+    )
+    rulepack_sub = rulepack.add_subparsers(dest="action", metavar="ACTION", required=True)
+    rulepack_sub.add_parser("list", help="the shipped packs and their versions")
+    validate = rulepack_sub.add_parser("validate", help="check a pack file; errors name the line")
+    validate.add_argument("file", type=Path)
+    rulepack_sub.add_parser("schema", help="print the JSON Schema of a pack file")
+    rulepack.set_defaults(func=_cmd_rulepack)
 
     manage = sub.add_parser(
         "manage",

@@ -22,6 +22,7 @@ from muster.compliance.facts import OfficerFacts, RecordFacts, Waiver
 from muster.compliance.periods import Period, PeriodRule, months_employed
 from muster.compliance.rulepack import (
     UNITS_PER_HOUR,
+    AppliesTo,
     Match,
     Overlay,
     PackError,
@@ -470,8 +471,8 @@ def _grace_date(compiled: CompiledVersion, period: Period) -> dt.date | None:
     return candidate
 
 
-def _exemption(compiled: CompiledVersion, officer: OfficerFacts, period: Period) -> str:
-    applies = compiled.version.applies_to
+def _not_applicable(applies: AppliesTo, officer: OfficerFacts) -> str:
+    """Why a rule does not apply to the officer, or "" when it does."""
     if applies.employment and officer.employment not in applies.employment:
         who = ", ".join(applies.employment)
         return f"the rule applies to {who} officers; this officer is {officer.employment}"
@@ -479,6 +480,13 @@ def _exemption(compiled: CompiledVersion, officer: OfficerFacts, period: Period)
         return f"the rule applies to licence classes {', '.join(applies.licence_classes)}"
     if applies.assignments and officer.assignment not in applies.assignments:
         return f"the rule applies to assignments {', '.join(applies.assignments)}"
+    return ""
+
+
+def _exemption(compiled: CompiledVersion, officer: OfficerFacts, period: Period) -> str:
+    not_applicable = _not_applicable(compiled.version.applies_to, officer)
+    if not_applicable:
+        return not_applicable
     if officer.hired_on and officer.hired_on > period.end:
         return f"hired on {officer.hired_on.isoformat()}, after the period"
     if officer.separated_on and officer.separated_on < period.start:
@@ -577,6 +585,8 @@ def _evaluate(
     ordered = sorted(records, key=lambda r: (r.date, r.record_id))
     units = compiled.period_rule.units(period)
     for req in compiled.requirements:
+        if _not_applicable(req.spec.applies_to, officer):
+            continue
         spans = units if req.spec.per == "unit" else [period]
         for span in spans:
             res = _requirement(compiled, req, officer, ordered, span, period)
