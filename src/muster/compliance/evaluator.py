@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any
 
 from muster.compliance.facts import OfficerFacts, RecordFacts, Waiver
@@ -41,9 +41,9 @@ STATUSES = (COMPLIANT, DEFICIENT, EXEMPT, WAIVED)
 _HUNDREDTH = Decimal("0.01")
 
 
-def hours(units: int) -> Decimal:
+def hours(units: int, rounding: str = ROUND_HALF_UP) -> Decimal:
     """Credit units as hours, to the hundredth."""
-    return (Decimal(units) / UNITS_PER_HOUR).quantize(_HUNDREDTH, rounding=ROUND_HALF_UP)
+    return (Decimal(units) / UNITS_PER_HOUR).quantize(_HUNDREDTH, rounding=rounding)
 
 
 def _units(value: Decimal) -> int:
@@ -103,15 +103,19 @@ class RequirementResult:
 
     @property
     def credited(self) -> Decimal:
-        """Credited hours (or passes)."""
-        return hours(self.credited_units) if self.kind == "hours" else Decimal(self.credited_units)
+        """Credited hours (or passes), rounded down so an unmet requirement never shows as met."""
+        if self.kind != "hours":
+            return Decimal(self.credited_units)
+        return hours(self.credited_units, ROUND_DOWN)
 
     @property
     def shortfall(self) -> Decimal:
-        """What is still missing (0 when met)."""
+        """What is still missing (0 when met), rounded up so it is never understated."""
+        if self.kind != "hours":
+            return Decimal(max(0, self.required_units - self.credited_units) if not self.met else 0)
         if self.met:
-            return Decimal(0) if self.kind == "qualification" else hours(0)
-        return self.required - self.credited
+            return hours(0)
+        return hours(max(0, self.required_units - self.credited_units), ROUND_UP)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form; hours as numbers."""
@@ -527,6 +531,9 @@ def _waiver(
             continue
         if waiver.extended_until is not None:
             continue
+        scoped = compiled.version.waivers.scope.get(waiver.reason)
+        if scoped and not waiver.requirement_ids:
+            waiver = Waiver(waiver.period_label, waiver.reason, frozenset(scoped))
         if waiver.requirement_ids:
             partial.append(waiver)
         else:
@@ -553,6 +560,10 @@ def _credit_units(compiled: CompiledVersion, record: RecordFacts) -> tuple[int, 
         )
     if record.minutes is not None:
         if record.role == "instructor":
+            allowed = compiled.version.credit.instructor_delivery
+            if allowed and record.delivery not in allowed:
+                where = " or ".join(d.replace("_", " ") for d in allowed)
+                return 0, f"instructor credit is for teaching {where} only"
             return record.minutes * compiled.instructor_factor, f"{record.minutes} min taught"
         return record.minutes * compiled.attendee_factor, f"{record.minutes} min attended"
     return 0, "no minutes or hours given"
@@ -579,7 +590,11 @@ def _evaluate(
     exempt = _exemption(compiled, officer, period)
     waived, partial_waivers = ("", []) if exempt else _waiver(compiled, officer, period)
     for waiver in officer.waivers:
-        if waiver.period_label == period.label and waiver.extended_until is not None:
+        if (
+            waiver.period_label == period.label
+            and waiver.extended_until is not None
+            and waiver.reason in compiled.version.waivers.reasons
+        ):
             result.deadline = waiver.extended_until
             result.grace_until = None
     ordered = sorted(records, key=lambda r: (r.date, r.record_id))
@@ -593,12 +608,20 @@ def _evaluate(
             if span is not period:
                 res.unit = span.label
             for waiver in partial_waivers:
-                if req.spec.id in waiver.requirement_ids:
+                if req.spec.waivable and req.spec.id in waiver.requirement_ids:
                     res.waived = waiver.reason
                     res.met = True
             result.requirements.append(res)
+    unwaivable = [
+        r.id
+        for r, spec in zip(result.requirements, _specs(compiled, result), strict=True)
+        if not spec.waivable and not r.met
+    ]
     if exempt:
         result.status, result.reason = EXEMPT, exempt
+    elif waived and unwaivable:
+        result.status = DEFICIENT
+        result.reason = f"{waived}, but {', '.join(unwaivable)} cannot be waived"
     elif waived:
         result.status, result.reason = WAIVED, waived
     elif all(r.met for r in result.requirements):
@@ -608,6 +631,12 @@ def _evaluate(
         if as_of and result.grace_until and period.end < as_of <= result.grace_until:
             result.reason = f"in the grace period until {result.grace_until.isoformat()}"
     return result
+
+
+def _specs(compiled: CompiledVersion, result: OfficerResult) -> list[Requirement]:
+    """The requirement spec behind each result (local ones included)."""
+    by_id = {r.spec.id: r.spec for r in compiled.requirements}
+    return [by_id[r.id] for r in result.requirements]
 
 
 def _required_units(req: _Req, officer: OfficerFacts, span: Period) -> int:
@@ -641,11 +670,16 @@ def _requirement(
         and cap.max_units is not None
         and period.label not in cap.suspended
     ]
-    cap_left = {cap.id: limit for cap, limit in caps}
     make_up = compiled.version.make_up
+    grace_until = _grace_date(compiled, period)
     is_total_like = not req.conditions
-    lines: list[Line] = []
-    credited = 0
+    # Lines in date order; a counted record's line is filled in once the caps are shared out.
+    lines: list[Line | None] = []
+    candidates: list[tuple[int, RecordFacts, int, str, list[_Cap]]] = []
+
+    def skip(record: RecordFacts, note: str) -> None:
+        lines.append(Line(record.record_id, record.date, record.title, 0, False, note))
+
     for record in ordered:
         if record.kind != "training":
             continue
@@ -659,93 +693,64 @@ def _requirement(
         per_req, cap_ids = compiled.outcomes(sig)
         matches, relevant, why = per_req[index]
         in_span = span.start <= record.date <= span.end
-        note_prefix = "planned: " if record.planned else ""
+        prefix = "planned: " if record.planned else ""
         if record.voided:
             if is_total_like or matches:
-                lines.append(
-                    Line(
-                        record.record_id,
-                        record.date,
-                        record.title,
-                        0,
-                        False,
-                        f"voided: {record.void_reason or 'no reason given'}",
-                    )
-                )
+                skip(record, f"voided: {record.void_reason or 'no reason given'}")
             continue
         if record.attributed_to and make_up.allowed:
             if record.attributed_to == period.label:
+                late = make_up.until_grace and grace_until is not None and record.date > grace_until
+                if late:
+                    if is_total_like or matches:
+                        skip(record, f"make-up after the grace date {grace_until}")
+                    continue
                 in_span = True
-                note_prefix += f"make-up for {period.label}, done {record.date.isoformat()}; "
+                prefix += f"make-up for {period.label}, done {record.date.isoformat()}; "
             elif in_span and not make_up.counts_in_current_period_too:
                 if is_total_like or matches:
-                    lines.append(
-                        Line(
-                            record.record_id,
-                            record.date,
-                            record.title,
-                            0,
-                            False,
-                            f"counted as make-up for {record.attributed_to}",
-                        )
-                    )
+                    skip(record, f"counted as make-up for {record.attributed_to}")
                 continue
         if not in_span:
             if is_total_like:
-                lines.append(
-                    Line(
-                        record.record_id,
-                        record.date,
-                        record.title,
-                        0,
-                        False,
-                        f"outside the period {span.label}",
-                    )
-                )
+                skip(record, f"outside the period {span.label}")
             continue
         if not matches:
             if relevant:
-                lines.append(
-                    Line(record.record_id, record.date, record.title, 0, False, note_prefix + why)
-                )
+                skip(record, prefix + why)
             continue
         amount, how = _credit_units(compiled, record)
         if amount == 0:
-            lines.append(
-                Line(record.record_id, record.date, record.title, 0, False, note_prefix + how)
-            )
+            skip(record, prefix + how)
             continue
+        under = [cap for cap, _ in caps if compiled.caps.index(cap) in cap_ids]
+        candidates.append((len(lines), record, amount, prefix + how, under))
+        lines.append(None)
+
+    # Share capped hours out record by record, those under fewer caps first (then by date):
+    # a record under two caps would otherwise use up both and leave credit unclaimed.
+    cap_left = {cap.id: limit for cap, limit in caps}
+    credited = 0
+    for slot, record, amount, how, under in sorted(
+        candidates, key=lambda c: (len(c[4]), c[1].date, c[1].record_id)
+    ):
         counted = amount
-        limited_by = []
-        for cap, _limit in caps:
-            if compiled.caps.index(cap) in cap_ids:
-                left = cap_left[cap.id]
-                assert left is not None
-                if counted > left:
-                    counted = left
-                    limited_by.append(cap)
-        for cap, _limit in caps:
-            if compiled.caps.index(cap) in cap_ids:
-                left = cap_left[cap.id]
-                assert left is not None
-                cap_left[cap.id] = left - counted
-        if limited_by:
-            cap = limited_by[-1]
-            assert cap.max_units is not None
-            over, limit = _fmt(amount - counted), _fmt(cap.max_units)
-            note = f"{over} of {_fmt(amount)} over the {cap.title.lower()} limit of {limit}"
-        else:
-            note = how
-        lines.append(
-            Line(
-                record.record_id,
-                record.date,
-                record.title,
-                counted,
-                counted > 0,
-                note_prefix + note,
-            )
-        )
+        limited_by: _Cap | None = None
+        for cap in under:
+            left = cap_left[cap.id]
+            assert left is not None
+            if counted > left:
+                counted, limited_by = left, cap
+        for cap in under:
+            left = cap_left[cap.id]
+            assert left is not None
+            cap_left[cap.id] = left - counted
+        note = how
+        if limited_by is not None:
+            assert limited_by.max_units is not None
+            over, limit = _fmt(amount - counted), _fmt(limited_by.max_units)
+            note = f"{over} of {_fmt(amount)} over the {limited_by.title.lower()} limit of {limit}"
+        lines[slot] = Line(record.record_id, record.date, record.title, counted, counted > 0, note)
         credited += counted
     return RequirementResult(
         id=spec.id,
@@ -755,7 +760,7 @@ def _requirement(
         credited_units=credited,
         met=credited >= required,
         local=req.local,
-        explanation=lines,
+        explanation=[line for line in lines if line is not None],
     )
 
 
@@ -806,7 +811,11 @@ def _qualification(
                 False,
                 "failed"
                 if record.result
-                else f"score {record.score_percent}% below {pass_percent}%",
+                else (
+                    f"score {record.score_percent}% below {pass_percent}%"
+                    if record.score_percent is not None
+                    else "no result or score given"
+                ),
             )
             continue
         key = record.weapon_type if spec.per_weapon_type else ""

@@ -186,6 +186,7 @@ class Requirement(_Strict):
     match: Match = Match()
     per: Literal["period", "unit"] = "period"
     applies_to: AppliesTo = AppliesTo()
+    waivable: bool = True  # false: no waiver, leave or extension excuses it (Kansas firearms)
     prorate: Prorate | None = None
     # qualification requirements
     qualification: str | None = None
@@ -229,6 +230,8 @@ class Credit(_Strict):
     attendee_minutes_per_hour: Value
     instructor_minutes_per_hour: Value
     college_hours_per_semester_hour: Value
+    # Deliveries that earn instructor credit (empty: any); Missouri credits an in-person audience.
+    instructor_delivery: list[str] = []
 
     @model_validator(mode="after")
     def _exact_minutes(self) -> Credit:
@@ -260,6 +263,8 @@ class Waivers(_Strict):
     """The reasons for which the state waives or extends a period's requirements."""
 
     reasons: list[str] = []
+    # Reasons that waive only some requirements, e.g. perishable_skills: [perishable_skills, ...]
+    scope: dict[str, list[str]] = {}
     leave_kinds_waive_whole_period: list[str] = []
     source: str
     confirmed: bool = True
@@ -280,6 +285,7 @@ class MakeUp(_Strict):
 
     allowed: bool
     counts_in_current_period_too: bool = False
+    until_grace: bool = False  # only make-up done by the grace date counts
     source: str
     confirmed: bool = True
 
