@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
@@ -53,24 +54,34 @@ def officer_facts(officer: Officer) -> OfficerFacts:
     )
 
 
-def _record_fact(record: TrainingRecord, topics: frozenset[str]) -> RecordFacts:
+_RECORD_COLUMNS = (
+    "pk", "officer_id", "completed_on", "course_code", "title", "minutes", "credit_hours",
+    "semester_hours", "kind", "delivery", "participation", "category", "approved_provider",
+    "voided_at", "void_reason", "attributed_to_period",
+)  # fmt: skip
+
+
+def _record_fact(row: tuple[Any, ...], topics: frozenset[str]) -> RecordFacts:
+    (pk, officer_id, completed_on, course_code, title, minutes, credit_hours, semester_hours,
+     kind, delivery, participation, category, approved, voided_at, void_reason,
+     attributed) = row  # fmt: skip
     return RecordFacts(
-        record_id=str(record.pk),
-        officer_id=str(record.officer_id),
-        date=record.completed_on,
-        title=f"{record.course_code} {record.title}".strip(),
+        record_id=str(pk),
+        officer_id=str(officer_id),
+        date=completed_on,
+        title=f"{course_code} {title}".strip(),
         kind="training",
-        minutes=record.minutes,
-        hours=record.credit_hours,
-        semester_hours=record.semester_hours,
-        delivery="college" if record.kind == RecordKind.COLLEGE else record.delivery,
-        role="instructor" if record.participation == Participation.INSTRUCTOR else "attendee",
-        category=record.category,
+        minutes=minutes,
+        hours=credit_hours,
+        semester_hours=semester_hours,
+        delivery="college" if kind == RecordKind.COLLEGE else delivery,
+        role="instructor" if participation == Participation.INSTRUCTOR else "attendee",
+        category=category,
         topics=topics,
-        approved_provider=record.approved_provider,
-        voided=record.voided_at is not None,
-        void_reason=record.void_reason,
-        attributed_to=record.attributed_to_period,
+        approved_provider=approved,
+        voided=voided_at is not None,
+        void_reason=void_reason,
+        attributed_to=attributed,
     )
 
 
@@ -100,19 +111,21 @@ def record_facts(
     """
     ids = list(officer_ids)
     out: dict[int, list[RecordFacts]] = defaultdict(list)
-    records = list(
-        TrainingRecord.objects.filter(officer_id__in=ids)
-        .filter(Q(completed_on__range=(start, end)) | Q(attributed_to_period__in=list(labels)))
-        .order_by()
+    # Plain tuples, not model instances: this runs inside every change to an officer's record.
+    in_scope = TrainingRecord.objects.filter(officer_id__in=ids).filter(
+        Q(completed_on__range=(start, end)) | Q(attributed_to_period__in=list(labels))
     )
+    rows = list(in_scope.order_by().values_list(*_RECORD_COLUMNS))
     topics: dict[int, set[str]] = defaultdict(set)
     through = TrainingRecord.topics.through.objects.filter(
-        trainingrecord_id__in=[r.pk for r in records]
+        trainingrecord_id__in=in_scope.values("pk")
     ).values_list("trainingrecord_id", "topic__code")
     for record_id, code in through:
         topics[record_id].add(code)
-    for record in records:
-        out[record.officer_id].append(_record_fact(record, frozenset(topics.get(record.pk, ()))))
+    interned: dict[frozenset[str], frozenset[str]] = {}
+    for row in rows:
+        codes = frozenset(topics.get(row[0], ()))
+        out[row[1]].append(_record_fact(row, interned.setdefault(codes, codes)))
     for event in QualificationEvent.objects.filter(
         officer_id__in=ids, qualified_on__range=(start, end)
     ).order_by():

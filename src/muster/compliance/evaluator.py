@@ -75,7 +75,8 @@ class Line:
             "record": self.record_id,
             "date": self.date.isoformat(),
             "title": self.title,
-            "hours": float(hours(self.units)),
+            # A float for JSON; the exact figure is in the requirement's credited hours.
+            "hours": round(self.units / UNITS_PER_HOUR, 2),
             "counted": self.counted,
             "note": self.note,
         }
@@ -598,13 +599,35 @@ def _evaluate(
             result.deadline = waiver.extended_until
             result.grace_until = None
     ordered = sorted(records, key=lambda r: (r.date, r.record_id))
+    # What each training record does is the same for every requirement: work it out once.
+    prepared = [
+        (
+            record,
+            *compiled.outcomes(
+                (
+                    record.category,
+                    record.topics,
+                    record.delivery,
+                    record.role,
+                    record.approved_provider,
+                )
+            ),
+            *_credit_units(compiled, record),
+        )
+        for record in ordered
+        if record.kind == "training"
+    ]
     units = compiled.period_rule.units(period)
-    for req in compiled.requirements:
+    for index, req in enumerate(compiled.requirements):
         if _not_applicable(req.spec.applies_to, officer):
             continue
         spans = units if req.spec.per == "unit" else [period]
         for span in spans:
-            res = _requirement(compiled, req, officer, ordered, span, period)
+            res = (
+                _qualification(req, officer, ordered, span)
+                if req.spec.kind == "qualification"
+                else _requirement(compiled, index, req, officer, prepared, span, period)
+            )
             if span is not period:
                 res.unit = span.label
             for waiver in partial_waivers:
@@ -652,20 +675,18 @@ def _required_units(req: _Req, officer: OfficerFacts, span: Period) -> int:
 
 def _requirement(
     compiled: CompiledVersion,
+    index: int,
     req: _Req,
     officer: OfficerFacts,
-    ordered: Sequence[RecordFacts],
+    prepared: Sequence[tuple[RecordFacts, Any, tuple[int, ...], int, str]],
     span: Period,
     period: Period,
 ) -> RequirementResult:
     spec = req.spec
-    if spec.kind == "qualification":
-        return _qualification(req, officer, ordered, span)
     required = _required_units(req, officer, span)
-    index = compiled.requirements.index(req)
     caps = [
-        (cap, cap.max_units)
-        for cap in compiled.caps
+        (position, cap)
+        for position, cap in enumerate(compiled.caps)
         if spec.id in cap.requirement_ids
         and cap.max_units is not None
         and period.label not in cap.suspended
@@ -680,17 +701,7 @@ def _requirement(
     def skip(record: RecordFacts, note: str) -> None:
         lines.append(Line(record.record_id, record.date, record.title, 0, False, note))
 
-    for record in ordered:
-        if record.kind != "training":
-            continue
-        sig = (
-            record.category,
-            record.topics,
-            record.delivery,
-            record.role,
-            record.approved_provider,
-        )
-        per_req, cap_ids = compiled.outcomes(sig)
+    for record, per_req, cap_ids, amount, how in prepared:
         matches, relevant, why = per_req[index]
         in_span = span.start <= record.date <= span.end
         prefix = "planned: " if record.planned else ""
@@ -719,17 +730,16 @@ def _requirement(
             if relevant:
                 skip(record, prefix + why)
             continue
-        amount, how = _credit_units(compiled, record)
         if amount == 0:
             skip(record, prefix + how)
             continue
-        under = [cap for cap, _ in caps if compiled.caps.index(cap) in cap_ids]
+        under = [cap for position, cap in caps if position in cap_ids]
         candidates.append((len(lines), record, amount, prefix + how, under))
         lines.append(None)
 
     # Share capped hours out record by record, those under fewer caps first (then by date):
     # a record under two caps would otherwise use up both and leave credit unclaimed.
-    cap_left = {cap.id: limit for cap, limit in caps}
+    cap_left = {cap.id: cap.max_units for _, cap in caps}
     credited = 0
     for slot, record, amount, how, under in sorted(
         candidates, key=lambda c: (len(c[4]), c[1].date, c[1].record_id)

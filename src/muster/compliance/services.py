@@ -125,17 +125,18 @@ def _refresh_agency_batch(
         (s.officer_id, s.period_label): s
         for s in ComplianceSnapshot.objects.filter(
             officer_id__in=facts.keys(), pack_id=evaluator.pack.id, period_label__in=labels
-        )
+        ).only("pk", "officer_id", "period_label", "status")
     }
     now = timezone.now()
     changes: list[StatusChange] = []
     to_create: list[ComplianceSnapshot] = []
     to_update: list[ComplianceSnapshot] = []
     for officer in officers:
+        history = records.get(officer.pk, [])
         for period in wanted[officer.pk]:
-            result = evaluator.evaluate(
-                facts[officer.pk], records.get(officer.pk, []), period, as_of=today
-            )
+            # Only what can bear on this period: its own dates, and make-up for or from it.
+            relevant = [r for r in history if r.date in period or r.attributed_to == period.label]
+            result = evaluator.evaluate(facts[officer.pk], relevant, period, as_of=today)
             row = existing.get((officer.pk, period.label))
             if row is None:
                 row = ComplianceSnapshot(
@@ -152,7 +153,11 @@ def _refresh_agency_batch(
                 to_update.append(row)
             _fill(row, result, digest, now)
     ComplianceSnapshot.objects.bulk_create(to_create)
-    ComplianceSnapshot.objects.bulk_update(to_update, _SNAPSHOT_FIELDS)
+    # One plain UPDATE a row: bulk_update's CASE expressions cost more for the usual one or two.
+    for row in to_update:
+        ComplianceSnapshot.objects.filter(pk=row.pk).update(
+            **{name: getattr(row, name) for name in _SNAPSHOT_FIELDS}
+        )
     return changes
 
 
