@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from muster.accounts.models import Role
 from muster.agencies.models import Agency
@@ -53,25 +54,44 @@ def test_the_login_page_lists_demo_logins_only_while_the_demo_is_loaded(client, 
     assert "<code>training</code>" in body
 
 
-def test_the_officer_home_shows_their_hours_and_nothing_of_others(client, world):
-    TrainingRecordFactory(officer=world.officer, completed_on=dt.date.today(), minutes=90)
-    TrainingRecordFactory(officer=world.colleague, title="Colleague's secret course")
+def add_minutes(world, officer, minutes: int, title: str = "Seminar") -> None:
+    from muster.training.services import record_training
+
+    record_training(
+        acting_user=world.training_user,
+        officer=officer,
+        title=title,
+        minutes=minutes,
+        delivery="in_person",
+        category="legal_studies",
+        completed_on=timezone.now().astimezone(officer.agency.zone).date(),
+        source="manual",
+    )
+
+
+def test_the_officer_home_shows_their_compliance_and_nothing_of_others(client, world):
+    add_minutes(world, world.officer, 90)  # 1.8 credit hours at Missouri's 50-minute hour
+    add_minutes(world, world.colleague, 60, title="Colleague's secret course")
     client.force_login(world.officer_user)
     body = client.get("/").content.decode()
     assert "My training" in body
-    assert "1.5 h" in body
+    assert "Deficient" in body
+    assert "Total CLEE hours" in body
+    assert "1.8 h" in body  # credited
+    assert "22.2 h" in body  # still missing
     assert "Colleague's secret course" not in body
     assert "Upcoming sessions" not in body  # no agency-wide panel for an officer
 
 
-def test_the_supervisor_home_lists_their_unit_with_hours(client, world):
-    TrainingRecordFactory(officer=world.colleague, completed_on=dt.date.today(), minutes=120)
+def test_the_supervisor_home_lists_their_unit_with_compliance(client, world):
+    add_minutes(world, world.colleague, 100)
     client.force_login(world.supervisor_user)
     body = client.get("/").content.decode()
     assert "Patrol Division and its sub-units" in body
     assert world.colleague.last_name in body
     assert world.traffic_officer.last_name not in body
-    assert "2 h" in body
+    assert "2 of 24 h" in body
+    assert "Deficient" in body
 
 
 def test_the_training_home_shows_the_agency_panel(client, world):
@@ -207,3 +227,39 @@ def test_an_unknown_page_gets_the_friendly_not_found_page(client, world):
     assert response.status_code == 404
     assert "Not found" in response.content.decode()
     assert "Back to your home page" in response.content.decode()
+
+
+def test_the_what_if_tells_an_officer_whether_enrolled_sessions_will_do(client, world):
+    from muster.training.services import enrol_officer, schedule_session
+    from tests.factories import TopicFactory
+
+    add_minutes(world, world.officer, 50 * 22)  # 22 of the 24 hours, all Legal Studies
+    course = CourseFactory(agency=world.agency, credit_minutes=100, category="legal_studies")
+    course.topics.set([TopicFactory(code="legal_update")])
+    zone = world.agency.zone
+    today = timezone.now().astimezone(zone).date()
+    starts = timezone.now() + dt.timedelta(hours=2)
+    if starts.astimezone(zone).date() != today:  # keep the session inside this period
+        starts = timezone.now() + dt.timedelta(minutes=5)
+    session = schedule_session(
+        acting_user=world.training_user,
+        course=course,
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(minutes=100),
+        location="Room A",
+    )
+    enrol_officer(acting_user=world.training_user, session=session, officer=world.officer)
+    client.force_login(world.officer_user)
+    body = client.get("/").content.decode()
+    assert "If you attend the sessions you are enrolled in, you will still be missing" in body
+    assert "Technical Studies 2 h" in body
+    assert "Total CLEE hours" not in body.split("you will still be missing")[1].split("</p>")[0]
+
+
+def test_the_officer_page_explains_each_requirement(client, world):
+    add_minutes(world, world.officer, 100, title="Search and seizure")
+    client.force_login(world.officer_user)
+    body = client.get(reverse("officer-detail", args=[world.officer.pk])).content.decode()
+    assert "Compliance" in body
+    assert "Legal Studies" in body
+    assert "Search and seizure: <strong>2 h</strong> — 100 min attended" in body

@@ -292,3 +292,30 @@ def grant_waiver(
         )
         refresh_compliance([officer])
     return waiver
+
+
+def what_if(officer: Officer, *, today: dt.date | None = None) -> OfficerResult | None:
+    """The officer's verdict for the current period if they attend the sessions they are
+    enrolled in; None when they are enrolled in none."""
+    from muster.compliance.app_facts import planned_facts
+
+    planned = planned_facts(officer)
+    if not planned:
+        return None
+    evaluator, _ = evaluator_for(officer.agency)
+    facts = officer_facts(officer)
+    today = today or timezone.now().astimezone(officer.agency.zone).date()
+    period = evaluator.period_for(facts, as_of=today)
+    history = record_facts([officer.pk], period.start, period.end, [period.label]).get(
+        officer.pk, []
+    )
+    upcoming = [p for p in planned if p.date in period]
+    return evaluator.evaluate(facts, [*history, *upcoming], period, as_of=today)
+
+
+def current_snapshots(officer_ids: Iterable[int], today: dt.date) -> dict[int, ComplianceSnapshot]:
+    """Each officer's snapshot for the period containing `today` (one query)."""
+    rows = ComplianceSnapshot.objects.filter(
+        officer_id__in=list(officer_ids), period_start__lte=today, period_end__gte=today
+    ).defer("result")
+    return {row.officer_id: row for row in rows}

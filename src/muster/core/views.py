@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -16,6 +16,8 @@ from django.views.decorators.cache import never_cache
 
 from muster.accounts.models import AGENCY_WIDE_ROLES, Membership, Role, User
 from muster.agencies.models import Agency
+from muster.compliance.models import ComplianceSnapshot
+from muster.compliance.services import current_snapshots, what_if
 from muster.people.models import Officer, OfficerStatus
 from muster.training.models import (
     EnrolmentStatus,
@@ -39,18 +41,6 @@ class AgencyPanel:
     records_this_period: int = 0
 
 
-def _minutes_in(period: tuple[dt.date, dt.date], prefix: str = "training_records__") -> Sum:
-    return Sum(
-        f"{prefix}minutes",
-        filter=Q(
-            **{
-                f"{prefix}completed_on__range": period,
-                f"{prefix}voided_at__isnull": True,
-            }
-        ),
-    )
-
-
 def _officer_panel(request: HttpRequest, officer: Officer) -> dict[str, Any]:
     today = timezone.localdate()
     period = officer.agency.training_year(today)
@@ -58,9 +48,13 @@ def _officer_panel(request: HttpRequest, officer: Officer) -> dict[str, Any]:
         TrainingRecord.objects.visible_to(request.user)
         .current()
         .filter(officer=officer, completed_on__range=period)
-        .prefetch_related("topics")
     )
-    minutes = sum(r.minutes or 0 for r in records)
+    snapshot = (
+        ComplianceSnapshot.objects.visible_to(request.user)
+        .filter(officer=officer, period_start__lte=today, period_end__gte=today)
+        .first()
+    )
+    planned = what_if(officer, today=today) if snapshot and snapshot.status == "deficient" else None
     upcoming = (
         Session.objects.visible_to(request.user)
         .filter(
@@ -83,7 +77,8 @@ def _officer_panel(request: HttpRequest, officer: Officer) -> dict[str, Any]:
         "officer": officer,
         "period": period,
         "records": records,
-        "hours": minutes / 60,
+        "snapshot": snapshot,
+        "what_if": planned,
         "upcoming": list(upcoming),
         "last_qualification": last_qualification,
         "open_leave": officer.leave_periods.filter(ends_on__isnull=True).first(),
@@ -110,15 +105,16 @@ def _supervisor_panels(request: HttpRequest) -> list[dict[str, Any]]:
         assert m.unit is not None
         assert m.agency is not None
         period = m.agency.training_year(today)
-        officers = (
+        officers = list(
             Officer.objects.visible_to(request.user)
             .serving()
             .filter(unit__path__startswith=m.unit.path)
             .select_related("unit")
-            .annotate(period_minutes=_minutes_in(period))
             .order_by("last_name", "first_name")
         )
-        panels.append({"unit": m.unit, "period": period, "officers": list(officers)})
+        snapshots = current_snapshots([o.pk for o in officers], today)
+        rows = [(o, snapshots.get(o.pk)) for o in officers]
+        panels.append({"unit": m.unit, "period": period, "rows": rows})
     return panels
 
 

@@ -7,9 +7,9 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from muster.compliance.models import ComplianceSnapshot
 from muster.people.models import Officer, OfficerStatus
 from muster.training.models import QualificationEvent, TrainingRecord
 
@@ -65,11 +65,10 @@ def officer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .filter(officer=officer)
         .order_by("-qualified_on", "-id")
     )
-    period = officer.agency.training_year(timezone.localdate())
-    period_minutes = sum(
-        r.minutes or 0
-        for r in records
-        if r.voided_at is None and period[0] <= r.completed_on <= period[1]
+    snapshots = list(
+        ComplianceSnapshot.objects.visible_to(request.user)
+        .filter(officer=officer)
+        .order_by("-period_start")
     )
     return render(
         request,
@@ -79,7 +78,6 @@ def officer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "records": records,
             "qualifications": qualifications,
             "leave_periods": officer.leave_periods.all(),
-            "period": period,
-            "period_hours": period_minutes / 60,
+            "snapshots": snapshots,
         },
     )

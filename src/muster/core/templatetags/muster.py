@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django import template
@@ -37,3 +38,23 @@ def duration(value: int | None) -> str:
 def category(code: str, rule_pack: str) -> str:
     """A category code's name in the agency's rule pack, e.g. legal_studies → Legal Studies."""
     return category_label(rule_pack, code) if code else ""
+
+
+@register.filter
+def isodate(value: str | None) -> dt.date | None:
+    """An ISO date string (as stored in compliance results) as a date, for the date filter."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+@register.filter
+def number(value: float | Decimal | int | None) -> str:
+    """A number without needless decimals: 24.0 → 24, 1.5 → 1.5, 1.25 → 1.25."""
+    if value is None:
+        return "0"
+    text = f"{Decimal(str(value)):.2f}".rstrip("0").rstrip(".")
+    return text or "0"
