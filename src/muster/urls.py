@@ -13,6 +13,7 @@ urlpatterns = [
     path("logout/", account_views.MusterLogoutView.as_view(), name="logout"),
     path("healthz", core_views.healthz, name="healthz"),
     path("", include("muster.people.urls")),
+    path("", include("muster.compliance.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -23,6 +23,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if scope.everything or scope.agency_ids or scope.states or scope.unit_paths:
         label = "My unit" if scope.all_roles() <= {Role.SUPERVISOR, Role.OFFICER} else "Officers"
         items.append(("officers", label, reverse("officer-list")))
+    if scope.everything or scope.member_agency_ids:
+        items.append(("rules", "Rules", reverse("rules")))
     if user.is_staff:
         items.append(("admin", "Site administration", reverse("admin:index")))
     current = request.resolver_match.url_name if request.resolver_match else ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django import template
 
@@ -58,3 +59,9 @@ def number(value: float | Decimal | int | None) -> str:
         return "0"
     text = f"{Decimal(str(value)):.2f}".rstrip("0").rstrip(".")
     return text or "0"
+
+
+@register.filter
+def get_item(mapping: dict[str, Any] | None, key: str) -> Any:
+    """mapping[key] in a template, or None."""
+    return (mapping or {}).get(key)
