@@ -21,7 +21,6 @@ from muster.compliance.evaluator import (
     Evaluator,
     OfficerResult,
     check_overlay,
-    hours,
 )
 from muster.compliance.rulepack import PackError, load_pack, load_pack_file, parse_overlay
 from muster.compliance.tabular import InputError, read_officers, read_records
@@ -34,11 +33,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--pack", required=True, help="rule pack id, e.g. us-mo-clee, or a .yaml file"
     )
-    when = parser.add_mutually_exclusive_group(required=True)
-    when.add_argument(
+    parser.add_argument(
         "--period", help="period label: 2025 (Kansas: the year the training year ends)"
     )
-    when.add_argument("--as-of", help="the period that contains this date (YYYY-MM-DD)")
+    parser.add_argument(
+        "--as-of",
+        help="the date of the check (YYYY-MM-DD): without --period, the period containing it; "
+        "with --period, the day against which grace periods are judged",
+    )
     parser.add_argument(
         "--officers", required=True, type=Path, help="officers file (.csv or .xlsx)"
     )
@@ -60,6 +62,8 @@ def run(args: argparse.Namespace, out: IO[str] | None = None, err: IO[str] | Non
 
 
 def _run(args: argparse.Namespace, out: IO[str]) -> int:
+    if args.period is None and args.as_of is None:
+        raise InputError(["give --period LABEL or --as-of DATE (or both)"])
     pack_arg = str(args.pack)
     pack = (
         load_pack_file(Path(pack_arg))
@@ -96,7 +100,9 @@ def _run(args: argparse.Namespace, out: IO[str]) -> int:
         if args.officer is not None and officer_id != args.officer:
             continue
         try:
-            period = evaluator.period_for(officer, label=args.period, as_of=as_of)
+            period = evaluator.period_for(
+                officer, label=args.period, as_of=None if args.period else as_of
+            )
         except ValueError as exc:
             problems.append(f"--period: {exc}" if args.period else f"officer {officer_id}: {exc}")
             if args.period:
@@ -154,10 +160,9 @@ def _missing_text(result: OfficerResult) -> str:
         return result.reason
     parts = []
     for req in result.missing:
+        # The shortfall as JSON and CSV give it: rounded up, never shown as 0 when unmet.
         amount = (
-            f"{hours(req.required_units - req.credited_units).normalize():f} h"
-            if req.kind == "hours"
-            else f"{req.required_units - req.credited_units} pass"
+            f"{req.shortfall.normalize():f} h" if req.kind == "hours" else f"{req.shortfall} pass"
         )
         parts.append(f"{req.id} {amount}")
     text = ", ".join(parts) or "-"

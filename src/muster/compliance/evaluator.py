@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any
 
+from pydantic import ValidationError
+
 from muster.compliance.facts import OfficerFacts, RecordFacts, Waiver
 from muster.compliance.periods import Period, PeriodRule, months_employed
 from muster.compliance.rulepack import (
@@ -259,7 +261,8 @@ def _resolve(data: dict[str, Any], path: str) -> tuple[dict[str, Any], str] | No
         value = target[parts[-1]]
     except (KeyError, StopIteration, IndexError, TypeError):
         return None
-    if not isinstance(value, dict) or "confirmed" not in value:
+    # Only numbers (Values) can be overridden; rules such as a match or make-up cannot.
+    if not isinstance(value, dict) or not {"value", "source", "confirmed"} <= set(value):
         return None
     return target, parts[-1]
 
@@ -276,6 +279,13 @@ def check_overlay(pack: RulePack, overlay: Overlay) -> None:
         if any(target[key]["confirmed"] for target, key in places):
             raise PackError(
                 f"overlay: {item.path} is a confirmed state value and cannot be overridden"
+            )
+    for local in overlay.requirements:
+        unknown = sorted(set(local.match.categories) - pack.category_codes)
+        if unknown:
+            raise PackError(
+                f"overlay: {local.id} names unknown categories {', '.join(unknown)}; "
+                f"{pack.id} has: {', '.join(sorted(pack.category_codes)) or 'none'}"
             )
     for version in pack.versions:
         CompiledVersion(pack, version, overlay)
@@ -298,7 +308,11 @@ def _override(version: Version, overlay: Overlay) -> Version:
             "value": item.value,
             "note": f"overridden by the agency: {item.reason}",
         }
-    return Version.model_validate(data)
+    try:
+        return Version.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(str(err["msg"]).removeprefix("Value error, ") for err in exc.errors())
+        raise PackError(f"overlay: the overridden values do not fit the rule: {problems}") from None
 
 
 class CompiledVersion:
@@ -476,6 +490,18 @@ def _grace_date(compiled: CompiledVersion, period: Period) -> dt.date | None:
     return candidate
 
 
+def _late_make_up(compiled: CompiledVersion, record: RecordFacts) -> bool:
+    """Make-up done after the grace date of the period it was meant for: it counts where done."""
+    if not compiled.version.make_up.until_grace:
+        return False
+    try:
+        target = compiled.period_rule.by_label(record.attributed_to)
+    except ValueError:
+        return False
+    grace = _grace_date(compiled, target)
+    return grace is not None and record.date > grace
+
+
 def _not_applicable(applies: AppliesTo, officer: OfficerFacts) -> str:
     """Why a rule does not apply to the officer, or "" when it does."""
     if applies.employment and officer.employment not in applies.employment:
@@ -530,7 +556,10 @@ def _waiver(
     for waiver in officer.waivers:
         if waiver.period_label != period.label or waiver.reason not in allowed:
             continue
-        if waiver.extended_until is not None:
+        if (
+            waiver.extended_until is not None
+            or waiver.reason in compiled.version.waivers.extension_only
+        ):
             continue
         scoped = compiled.version.waivers.scope.get(waiver.reason)
         if scoped and not waiver.requirement_ids:
@@ -718,7 +747,11 @@ def _requirement(
                     continue
                 in_span = True
                 prefix += f"make-up for {period.label}, done {record.date.isoformat()}; "
-            elif in_span and not make_up.counts_in_current_period_too:
+            elif (
+                in_span
+                and not make_up.counts_in_current_period_too
+                and not _late_make_up(compiled, record)
+            ):
                 if is_total_like or matches:
                     skip(record, f"counted as make-up for {record.attributed_to}")
                 continue

@@ -258,6 +258,14 @@ class Grace(_Strict):
     source: str
     confirmed: bool = True
 
+    @model_validator(mode="after")
+    def _a_real_day(self) -> Grace:
+        try:
+            dt.date(2001, self.month, self.day)  # a common year: February 29 is refused
+        except ValueError:
+            raise ValueError(f"{self.month}/{self.day} is not a day of every year") from None
+        return self
+
 
 class Waivers(_Strict):
     """The reasons for which the state waives or extends a period's requirements."""
@@ -265,6 +273,8 @@ class Waivers(_Strict):
     reasons: list[str] = []
     # Reasons that waive only some requirements, e.g. perishable_skills: [perishable_skills, ...]
     scope: dict[str, list[str]] = {}
+    # Reasons that only extend the deadline (with a date); they never waive (Kansas).
+    extension_only: list[str] = []
     leave_kinds_waive_whole_period: list[str] = []
     source: str
     confirmed: bool = True
@@ -380,6 +390,24 @@ class RulePack(_Strict):
                     f"version {version.version} cites sources not listed under sources: "
                     f"{', '.join(missing)}"
                 )
+            cited = [r.match.source for r in version.requirements if r.match.source]
+            cited += [c.suspension_source for c in version.caps if c.suspension_source]
+            uncited = sorted(set(cited) - set(self.sources))
+            if uncited:
+                raise ValueError(
+                    f"version {version.version} cites sources not listed under sources: "
+                    f"{', '.join(uncited)}"
+                )
+            ids = {r.id for r in version.requirements}
+            for reason, scoped in version.waivers.scope.items():
+                if reason not in version.waivers.reasons:
+                    raise ValueError(f"waivers.scope names '{reason}', which is not in reasons")
+                unknown_ids = sorted(set(scoped) - ids)
+                if unknown_ids:
+                    raise ValueError(
+                        f"waivers.scope.{reason} names unknown requirements: "
+                        f"{', '.join(unknown_ids)}"
+                    )
             items: list[Requirement | Cap] = [*version.requirements, *version.caps]
             for item in items:
                 unknown = sorted(set(item.match.categories) - codes)

@@ -258,21 +258,23 @@ def grant_waiver(
     """Waive (or extend) a period for an officer, for a reason the pack allows; audited."""
     require(acting_user, "compliance.grant_waiver", officer)
     pack = load_pack(officer.agency.rule_pack)
-    version = pack.versions[-1]
+    try:
+        period = pack.versions[-1].period.rule().by_label(period_label, officer.first_licensed_on)
+    except ValueError as exc:
+        raise ValidationError({"period_label": str(exc)}) from None
+    # The version in force for that period decides which reasons and requirements exist.
+    version = pack.version_for(period.start)
     if reason not in version.waivers.reasons:
         allowed = ", ".join(version.waivers.reasons)
         raise ValidationError(
             {"reason": f"'{reason}' is not a waiver reason of {pack.id}; use {allowed}"}
         )
+    if reason in version.waivers.extension_only and extended_until is None:
+        raise ValidationError({"extended_until": f"'{reason}' only extends: give the new date."})
     ids = sorted(set(requirement_ids))
-    known = {r.id for v in pack.versions for r in v.requirements}
-    unknown = sorted(set(ids) - known)
+    unknown = sorted(set(ids) - {r.id for r in version.requirements})
     if unknown:
         raise ValidationError({"requirement_ids": f"unknown requirements: {', '.join(unknown)}"})
-    try:
-        version.period.rule().by_label(period_label, officer.first_licensed_on)
-    except ValueError as exc:
-        raise ValidationError({"period_label": str(exc)}) from None
     with transaction.atomic():
         waiver = Waiver.objects.create(
             officer=officer,

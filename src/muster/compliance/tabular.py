@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from muster.compliance.facts import OfficerFacts, RecordFacts
-from muster.compliance.vocabulary import DELIVERY_CODES, EMPLOYMENT, ROLES, TOPIC_CODES
+from muster.compliance.vocabulary import (
+    DELIVERY_CODES,
+    EMPLOYMENT,
+    ROLES,
+    TOPIC_CODES,
+    WEAPON_TYPES,
+)
 
 MAX_ERRORS = 200  # past this many, the rest are counted, not listed
 
@@ -73,13 +79,26 @@ def _open(path: Path) -> _Sheet:
         rows = book.worksheets[0].iter_rows(values_only=True)
         header = [_text(c).lower() for c in next(rows, ())]
         return _Sheet(name, header, ((n, [_text(c) for c in row]) for n, row in enumerate(rows, 2)))
+    # Undecodable bytes become U+FFFD, so the line that holds them can be named exactly.
+    handle = path.open(newline="", encoding="utf-8-sig", errors="replace")
+    reader = csv.reader(_utf8_lines(name, handle))
+    header = [h.strip().lower() for h in next(reader, [])]
+    return _Sheet(name, header, _csv_rows(name, reader))
+
+
+def _utf8_lines(name: str, lines: Iterator[str]) -> Iterator[str]:
+    for number, line in enumerate(lines, 1):
+        if "\ufffd" in line:
+            raise InputError([f"{name}, line {number}: not UTF-8 text (save the file as UTF-8)"])
+        yield line
+
+
+def _csv_rows(name: str, reader: Any) -> Iterator[tuple[int, list[str]]]:
     try:
-        handle = path.open(newline="", encoding="utf-8-sig")
-        reader = csv.reader(handle)
-        header = [h.strip().lower() for h in next(reader, [])]
-    except UnicodeDecodeError:
-        raise InputError([f"{name}: not a UTF-8 text file"]) from None
-    return _Sheet(name, header, ((reader.line_num, row) for row in reader))
+        for row in reader:
+            yield reader.line_num, row
+    except csv.Error as exc:
+        raise InputError([f"{name}, line {reader.line_num}: {exc}"]) from None
 
 
 def _columns(sheet: _Sheet, known: tuple[str, ...], required: tuple[str, ...]) -> dict[str, int]:
@@ -287,7 +306,7 @@ def read_records(
                 topics=topics,
                 approved_provider=approved,
                 qualification=qualification,
-                weapon_type=row.raw("weapon_type").lower(),
+                weapon_type=row.choice("weapon_type", WEAPON_TYPES, ""),
                 result=result,
                 voided=voided,
                 void_reason="marked voided in the records file" if voided else "",
