@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -11,6 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from muster.cli import build_parser
 from muster.compliance.check import run
@@ -232,3 +235,53 @@ def test_a_missing_file_is_named(tmp_path, missing):
     err = io.StringIO()
     assert run(args, io.StringIO(), err) == 2
     assert "nope.csv: no such file" in err.getvalue()
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["1", "2"]),
+            st.dates(dt.date(2024, 1, 1), dt.date(2026, 12, 31)).map(dt.date.isoformat),
+            st.sampled_from(["", "training", "Training"]),
+            st.sampled_from(["", "0", "50", "125", "007"]),
+            st.sampled_from(["", "1.5", "2", "0.25"]),
+            st.sampled_from(["", "in_person", "online", "live_virtual", "recorded_media"]),
+            st.sampled_from(["", "attendee", "instructor"]),
+            st.sampled_from(["", "legal_studies", "skill_development"]),
+            st.sampled_from(["", "firearms", "firearms;racial_profiling", " ethics "]),
+            st.sampled_from(["", "true", "false", "Yes", "0"]),
+            st.sampled_from(["", "true"]),
+        ),
+        max_size=30,
+    )
+)
+def test_the_fast_reader_reads_exactly_what_the_careful_reader_reads(tmp_path, rows):
+    from muster.compliance.tabular import RECORD_COLUMNS, _CarefulRecordReader, read_records
+
+    header = ["officer_id", "date", "kind", "minutes", "hours", "delivery", "role", "category",
+              "topics", "approved_provider", "voided"]  # fmt: skip
+    path = tmp_path / "records.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    officers = {"1": None, "2": None}
+    categories = frozenset({"legal_studies", "skill_development"})
+    try:
+        fast = read_records(path, officers, categories)  # type: ignore[arg-type]
+    except Exception as exc:
+        fast = exc
+    problems: list[str] = []
+    careful_out: dict[str, list] = {"1": [], "2": []}
+    cols = {c: i for i, c in enumerate(header) if c in RECORD_COLUMNS}
+    careful = _CarefulRecordReader("records.csv", cols, problems, careful_out, categories)
+    for line, cells in enumerate(rows, 2):
+        careful.row(line, list(cells))
+    if problems:
+        assert isinstance(fast, Exception)
+        assert str(fast).splitlines() == problems
+    else:
+        assert fast == careful_out

@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
-import io
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import orjson
 
@@ -22,6 +22,8 @@ from muster.compliance.evaluator import (
     OfficerResult,
     check_overlay,
 )
+from muster.compliance.facts import OfficerFacts
+from muster.compliance.periods import Period
 from muster.compliance.rulepack import PackError, load_pack, load_pack_file, parse_overlay
 from muster.compliance.tabular import InputError, read_officers, read_records
 
@@ -94,7 +96,8 @@ def _run(args: argparse.Namespace, out: IO[str]) -> int:
     categories = pack.category_codes
     records = read_records(args.records, officers, categories)
 
-    results: list[OfficerResult] = []
+    # Every officer's period first, so that bad input stops the run before any output.
+    jobs: list[tuple[OfficerFacts, Period]] = []
     problems: list[str] = []
     for officer_id, officer in officers.items():
         if args.officer is not None and officer_id != args.officer:
@@ -108,51 +111,65 @@ def _run(args: argparse.Namespace, out: IO[str]) -> int:
             if args.period:
                 break
             continue
-        results.append(evaluator.evaluate(officer, records[officer_id], period, as_of=as_of))
+        jobs.append((officer, period))
     if problems:
         raise InputError(problems)
 
-    if args.format == "json":
-        _write_json(pack.id, results, evaluator, out)
-    elif args.format == "csv":
-        _write_csv(results, out)
-    else:
-        _write_table(pack.id, results, out)
-    return EXIT_DEFICIENT if any(r.status == DEFICIENT for r in results) else EXIT_OK
+    def results() -> Iterator[OfficerResult]:
+        # One officer at a time, written as it is judged: memory stays flat however many.
+        for officer, period in jobs:
+            yield evaluator.evaluate(
+                officer, records.pop(officer.officer_id, []), period, as_of=as_of
+            )
+
+    writer = {"json": _write_json, "csv": _write_csv, "table": _write_table}[args.format]
+    deficient = writer(pack.id, evaluator, results(), out)
+    return EXIT_DEFICIENT if deficient else EXIT_OK
 
 
 def _write_json(
-    pack_id: str, results: list[OfficerResult], evaluator: Evaluator, out: IO[str]
-) -> None:
-    version = results[0].version if results else evaluator.pack.versions[-1].version
-    document = {
-        "pack": {"id": pack_id, "version": version},
-        "officers": [r.as_dict() for r in results],
-    }
-    data = orjson.dumps(document)
-    buffer = getattr(out, "buffer", None)
-    if buffer is not None:
+    pack_id: str, evaluator: Evaluator, results: Iterator[OfficerResult], out: IO[str]
+) -> bool:
+    binary = getattr(out, "buffer", None)
+    write: Any = binary.write if binary is not None else (lambda b: out.write(b.decode()))
+    if binary is not None:
         out.flush()
-        buffer.write(data)
-        buffer.write(b"\n")
-    else:
-        out.write(data.decode())
-        out.write("\n")
+    deficient = False
+    first = True
+    for result in results:
+        if first:
+            pack = orjson.dumps({"id": pack_id, "version": result.version})
+            write(b'{"pack":' + pack + b',"officers":[')
+        else:
+            write(b",")
+        first = False
+        deficient |= result.status == DEFICIENT
+        write(orjson.dumps(result.as_dict()))
+    if first:
+        pack = orjson.dumps({"id": pack_id, "version": evaluator.pack.versions[-1].version})
+        write(b'{"pack":' + pack + b',"officers":[')
+    write(b"]}\n")
+    return deficient
 
 
-def _write_csv(results: list[OfficerResult], out: IO[str]) -> None:
+def _write_csv(
+    pack_id: str, evaluator: Evaluator, results: Iterator[OfficerResult], out: IO[str]
+) -> bool:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(
         ["officer_id", "name", "status", "period", "requirement", "unit", "required",
          "credited", "shortfall", "met", "reason"]
     )  # fmt: skip
+    deficient = False
     for r in results:
+        deficient |= r.status == DEFICIENT
         for req in r.requirements:
             writer.writerow(
                 [r.officer_id, r.name, r.status, r.period.label, req.id, req.unit,
                  f"{req.required:f}", f"{req.credited:f}", f"{req.shortfall:f}",
                  "true" if req.met else "false", r.reason]
             )  # fmt: skip
+    return deficient
 
 
 def _missing_text(result: OfficerResult) -> str:
@@ -169,24 +186,25 @@ def _missing_text(result: OfficerResult) -> str:
     return f"{text} ({result.reason})" if result.reason else text
 
 
-def _write_table(pack_id: str, results: list[OfficerResult], out: IO[str]) -> None:
-    buffer = io.StringIO()
-    if results:
-        first = results[0]
-        print(
-            f"{pack_id} {first.version}, period {first.period.label} "
-            f"({first.period.start.isoformat()} to {first.period.end.isoformat()})",
-            file=buffer,
-        )
-    print(f"{'OFFICER':<10} {'NAME':<20} {'STATUS':<10} MISSING", file=buffer)
+def _write_table(
+    pack_id: str, evaluator: Evaluator, results: Iterator[OfficerResult], out: IO[str]
+) -> bool:
+    counts = dict.fromkeys(("compliant", "deficient", "exempt", "waived"), 0)
+    first = True
     for r in results:
-        missing = _missing_text(r)
-        line = f"{r.officer_id[:10]:<10} {r.name[:20]:<20} {r.status:<10} {missing}"
+        if first:
+            print(
+                f"{pack_id} {r.version}, period {r.period.label} "
+                f"({r.period.start.isoformat()} to {r.period.end.isoformat()})",
+                file=out,
+            )
+            print(f"{'OFFICER':<10} {'NAME':<20} {'STATUS':<10} MISSING", file=out)
+            first = False
+        counts[r.status] += 1
+        line = f"{r.officer_id[:10]:<10} {r.name[:20]:<20} {r.status:<10} {_missing_text(r)}"
         # Keep to 80 columns; the JSON and CSV formats carry the whole text.
-        print(line if len(line) <= 80 else line[:77] + "...", file=buffer)
-    counts = {
-        s: sum(1 for r in results if r.status == s)
-        for s in ("compliant", "deficient", "exempt", "waived")
-    }
-    print(", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no officers", file=buffer)
-    out.write(buffer.getvalue())
+        print(line if len(line) <= 80 else line[:77] + "...", file=out)
+    if first:
+        print(f"{'OFFICER':<10} {'NAME':<20} {'STATUS':<10} MISSING", file=out)
+    print(", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no officers", file=out)
+    return counts["deficient"] > 0

@@ -60,7 +60,7 @@ def _fmt(units: int) -> str:
 # --- Results ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built by the hundred thousand, and never changed
 class Line:
     """One record's part in one requirement: what it contributed, or why nothing."""
 

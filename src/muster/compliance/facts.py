@@ -50,7 +50,9 @@ class OfficerFacts:
     waivers: tuple[Waiver, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass is several times slower to build, and `muster check` builds
+# hundreds of thousands. Treat records as read-only all the same.
+@dataclass(slots=True)
 class RecordFacts:
     """One training record or qualification event, as the evaluator sees it.
 

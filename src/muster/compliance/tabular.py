@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -236,22 +236,147 @@ def read_officers(path: Path) -> dict[str, OfficerFacts]:
 def read_records(
     path: Path, officers: dict[str, OfficerFacts], categories: frozenset[str]
 ) -> dict[str, list[RecordFacts]]:
-    """Records grouped by officer id; categories are checked against the pack's."""
+    """Records grouped by officer id; categories are checked against the pack's.
+
+    Each row is first read by a fast path that handles well-formed cells; any row it cannot
+    take as it is goes through the careful path, which names every bad cell.
+    """
     sheet = _open(path)
     cols = _columns(sheet, RECORD_COLUMNS, ("officer_id", "date"))
     problems: list[str] = []
     by_officer: dict[str, list[RecordFacts]] = {officer_id: [] for officer_id in officers}
-    topic_sets: dict[str, frozenset[str]] = {"": frozenset()}
-    allowed_categories = ", ".join(sorted(categories)) or "none (leave the column empty)"
-    interned: dict[str, str] = {}
-    intern: Callable[[str], str] = lambda s: interned.setdefault(s, s)  # noqa: E731
+    careful = _CarefulRecordReader(sheet.name, cols, problems, by_officer, categories)
+    width = len(sheet.header) + 1
+    missing = width - 1  # columns the file lacks read from this always-empty cell
+    i = {c: cols.get(c, missing) for c in RECORD_COLUMNS}
+    i_officer, i_date, i_kind, i_minutes, i_hours = (
+        i["officer_id"], i["date"], i["kind"], i["minutes"], i["hours"]
+    )  # fmt: skip
+    i_semester, i_delivery, i_role, i_category, i_topics = (
+        i["semester_hours"], i["delivery"], i["role"], i["category"], i["topics"]
+    )  # fmt: skip
+    i_approved, i_title, i_record, i_voided, i_attributed = (
+        i["approved_provider"], i["title"], i["record_id"], i["voided"], i["attributed_to"]
+    )  # fmt: skip
+    dates: dict[str, dt.date] = {}
+    amounts: dict[str, Decimal] = {}
+    deliveries = {d: d for d in DELIVERY_CODES} | {"": "in_person"}
+    roles = {r: r for r in ROLES} | {"": "attendee"}
+    flags = dict.fromkeys(_TRUE, True) | dict.fromkeys(_FALSE, False)
+    name = sheet.name
     for line, cells in sheet.rows:
-        if not any(c.strip() for c in cells):
+        if len(cells) < width:
+            cells = cells + [""] * (width - len(cells))
+        officer_id = cells[i_officer].strip()
+        records = by_officer.get(officer_id)
+        date_text = cells[i_date].strip()
+        day = dates.get(date_text)
+        if day is None and date_text:
+            try:
+                day = dates.setdefault(date_text, dt.date.fromisoformat(date_text))
+            except ValueError:
+                day = None
+        kind = cells[i_kind].strip()
+        minutes_text = cells[i_minutes].strip()
+        delivery = deliveries.get(cells[i_delivery].strip())
+        role = roles.get(cells[i_role].strip())
+        category = cells[i_category].strip()
+        topics = careful.topic_sets.get(cells[i_topics].strip())
+        approved = flags.get(cells[i_approved].strip().lower())
+        voided = flags.get(cells[i_voided].strip().lower())
+        hours_text = cells[i_hours].strip()
+        semester_text = cells[i_semester].strip()
+        credit_hours = amounts.get(hours_text, _BAD) if hours_text else None
+        semester_hours = amounts.get(semester_text, _BAD) if semester_text else None
+        if credit_hours is _BAD:
+            credit_hours = _amount(hours_text, amounts)
+        if semester_hours is _BAD:
+            semester_hours = _amount(semester_text, amounts)
+        if (
+            records is None
+            or day is None
+            or kind not in ("", "training")
+            or delivery is None
+            or role is None
+            or (category and category not in categories)
+            or topics is None
+            or approved is None
+            or voided is None
+            or credit_hours is _BAD
+            or semester_hours is _BAD
+            or (minutes_text and not minutes_text.isdigit())
+            or not (minutes_text or hours_text or semester_text)
+        ):
+            # Qualifications, certificate and college hours, and anything odd: the careful path.
+            careful.row(line, cells)
             continue
-        row = _Row(sheet.name, line, cells, cols, problems)
-        before = len(problems)
+        records.append(
+            RecordFacts(
+                record_id=cells[i_record].strip() or f"{name}:{line}",
+                officer_id=officer_id,
+                date=day,
+                title=cells[i_title].strip(),
+                minutes=int(minutes_text) if minutes_text else None,
+                hours=credit_hours,
+                semester_hours=semester_hours,
+                delivery=delivery,
+                role=role,
+                category=careful.intern(category),
+                topics=topics,
+                approved_provider=approved,
+                voided=voided,
+                void_reason="marked voided in the records file" if voided else "",
+                attributed_to=cells[i_attributed].strip(),
+            )
+        )
+    _finish(problems)
+    return by_officer
+
+
+_BAD: Any = object()  # a cell the fast path cannot take
+
+
+def _amount(text: str, cache: dict[str, Decimal]) -> Any:
+    """A non-negative, finite decimal from a cell (cached), or _BAD."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return _BAD
+    if not value.is_finite() or value < 0:
+        return _BAD
+    cache[text] = value
+    return value
+
+
+class _CarefulRecordReader:
+    """Reads one records row cell by cell, naming every bad cell."""
+
+    def __init__(
+        self,
+        name: str,
+        cols: dict[str, int],
+        problems: list[str],
+        by_officer: dict[str, list[RecordFacts]],
+        categories: frozenset[str],
+    ) -> None:
+        self.name, self.cols, self.problems = name, cols, problems
+        self.by_officer, self.categories = by_officer, categories
+        self.allowed_categories = ", ".join(sorted(categories)) or "none (leave the column empty)"
+        self.topic_sets: dict[str, frozenset[str]] = {"": frozenset()}
+        self.interned: dict[str, str] = {}
+
+    def intern(self, text: str) -> str:
+        """One shared string object for repeated values."""
+        return self.interned.setdefault(text, text)
+
+    def row(self, line: int, cells: list[str]) -> None:
+        """Read one row; append its record, or its problems."""
+        if not any(c.strip() for c in cells):
+            return
+        row = _Row(self.name, line, cells, self.cols, self.problems)
+        before = len(self.problems)
         officer_id = row.raw("officer_id")
-        if officer_id not in by_officer:
+        if officer_id not in self.by_officer:
             row.bad("officer_id", f"'{officer_id}' is not in the officers file")
         day = row.date("date", required=True)
         kind = row.choice("kind", ("training", "qualification"), "training")
@@ -261,13 +386,13 @@ def read_records(
         delivery = row.choice("delivery", DELIVERY_CODES, "in_person")
         role = row.choice("role", ROLES, "attendee")
         category = row.raw("category")
-        if category and category not in categories:
+        if category and category not in self.categories:
             row.bad(
                 "category",
-                f"unknown category '{category}'; this pack's categories: {allowed_categories}",
+                f"unknown category '{category}'; this pack's categories: {self.allowed_categories}",
             )
         topics_text = row.raw("topics")
-        topics = topic_sets.get(topics_text)
+        topics = self.topic_sets.get(topics_text)
         if topics is None:
             codes = {t.strip() for t in topics_text.split(";") if t.strip()}
             unknown = sorted(codes - TOPIC_CODES)
@@ -277,7 +402,8 @@ def read_records(
                     f"unknown topic {', '.join(unknown)}; "
                     f"known topics: {', '.join(sorted(TOPIC_CODES))}",
                 )
-            topics = topic_sets.setdefault(topics_text, frozenset(codes & TOPIC_CODES))
+            else:
+                topics = self.topic_sets.setdefault(topics_text, frozenset(codes))
         approved = row.flag("approved_provider")
         qualification = row.raw("qualification").lower()
         result = row.choice("result", ("pass", "fail"), "")
@@ -288,11 +414,12 @@ def read_records(
         elif not any(row.raw(c) for c in ("minutes", "hours", "semester_hours")):
             row.bad("minutes", "give minutes, hours or semester_hours for a training record")
         voided = row.flag("voided")
-        if len(problems) > before or day is None:
-            continue
-        by_officer[officer_id].append(
+        weapon_type = row.choice("weapon_type", WEAPON_TYPES, "")
+        if len(self.problems) > before or day is None or topics is None:
+            return
+        self.by_officer[officer_id].append(
             RecordFacts(
-                record_id=row.raw("record_id") or f"{sheet.name}:{line}",
+                record_id=row.raw("record_id") or f"{self.name}:{line}",
                 officer_id=officer_id,
                 date=day,
                 title=row.raw("title"),
@@ -300,18 +427,16 @@ def read_records(
                 minutes=minutes,
                 hours=credit_hours,
                 semester_hours=semester_hours,
-                delivery=intern(delivery),
-                role=intern(role),
-                category=intern(category),
+                delivery=self.intern(delivery),
+                role=self.intern(role),
+                category=self.intern(category),
                 topics=topics,
                 approved_provider=approved,
                 qualification=qualification,
-                weapon_type=row.choice("weapon_type", WEAPON_TYPES, ""),
+                weapon_type=weapon_type,
                 result=result,
                 voided=voided,
                 void_reason="marked voided in the records file" if voided else "",
                 attributed_to=row.raw("attributed_to"),
             )
         )
-    _finish(problems)
-    return by_officer
