@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
 
 from muster.compliance.facts import OfficerFacts, RecordFacts, Waiver
@@ -64,21 +65,26 @@ def _fmt(units: int) -> str:
 class Line:
     """One record's part in one requirement: what it contributed, or why nothing."""
 
-    record_id: str
+    # The fields are exactly the JSON keys: orjson writes a Line as it is, without a dict.
+    record: str
     date: dt.date
     title: str
-    units: int
+    hours: float  # for reading; the exact figure is the requirement's credited hours
     counted: bool
     note: str
 
+    @property
+    def record_id(self) -> str:
+        """The record's id."""
+        return self.record
+
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
+        """Plain JSON-ready form (for json.dumps; orjson takes the Line itself)."""
         return {
-            "record": self.record_id,
+            "record": self.record,
             "date": self.date.isoformat(),
             "title": self.title,
-            # A float for JSON; the exact figure is in the requirement's credited hours.
-            "hours": round(self.units / UNITS_PER_HOUR, 2),
+            "hours": self.hours,
             "counted": self.counted,
             "note": self.note,
         }
@@ -121,16 +127,27 @@ class RequirementResult:
         return hours(max(0, self.required_units - self.credited_units), ROUND_UP)
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form; hours as numbers."""
+        """JSON-ready form; hours as numbers (the same roundings as the properties above)."""
+        if self.kind == "hours":
+            # Whole hundredths by integer arithmetic: as exact as the Decimals, and faster.
+            per = UNITS_PER_HOUR // 100
+            required = (self.required_units * 2 + per) // (2 * per) / 100  # half up
+            credited = self.credited_units // per / 100  # down
+            missing = 0 if self.met else max(0, self.required_units - self.credited_units)
+            shortfall = -(-missing // per) / 100  # up
+        else:
+            required, credited = float(self.required_units), float(self.credited_units)
+            shortfall = float(self.shortfall)
         out: dict[str, Any] = {
             "id": self.id,
             "title": self.title,
             "kind": self.kind,
-            "required": float(self.required),
-            "credited": float(self.credited),
-            "shortfall": float(self.shortfall),
+            "required": required,
+            "credited": credited,
+            "shortfall": shortfall,
             "met": self.met,
-            "explanation": [line.as_dict() for line in self.explanation],
+            # Line objects: orjson writes them directly; use plain() for the standard json module.
+            "explanation": self.explanation,
         }
         if self.unit:
             out["unit"] = self.unit
@@ -161,8 +178,13 @@ class OfficerResult:
         """The requirements not yet met."""
         return [r for r in self.requirements if not r.met]
 
+    def plain(self) -> dict[str, Any]:
+        """as_dict() made of plain JSON types only, for json.dumps (stored snapshots)."""
+        data: dict[str, Any] = orjson.loads(orjson.dumps(self.as_dict()))
+        return data
+
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form, as `muster check --format json` prints it."""
+        """The result for orjson, as `muster check --format json` prints it."""
         out: dict[str, Any] = {
             "officer_id": self.officer_id,
             "name": self.name,
@@ -647,16 +669,19 @@ def _evaluate(
         if record.kind == "training"
     ]
     units = compiled.period_rule.units(period)
+    classified: dict[Period, list[_Classified]] = {}
     for index, req in enumerate(compiled.requirements):
         if _not_applicable(req.spec.applies_to, officer):
             continue
         spans = units if req.spec.per == "unit" else [period]
         for span in spans:
-            res = (
-                _qualification(req, officer, ordered, span)
-                if req.spec.kind == "qualification"
-                else _requirement(compiled, index, req, officer, prepared, span, period)
-            )
+            if req.spec.kind == "qualification":
+                res = _qualification(req, officer, ordered, span)
+            else:
+                rows = classified.get(span)
+                if rows is None:
+                    rows = classified[span] = _classify(compiled, prepared, span, period)
+                res = _requirement(compiled, index, req, officer, rows, span, period)
             if span is not period:
                 res.unit = span.label
             for waiver in partial_waivers:
@@ -702,12 +727,60 @@ def _required_units(req: _Req, officer: OfficerFacts, span: Period) -> int:
     return required
 
 
+# A record's standing in one span, the same for every requirement: counts (IN), or which
+# note it gets where it is listed. (record, per-requirement outcomes, caps, units, how, state,
+# note or prefix)
+_Classified = tuple[RecordFacts, Any, tuple[int, ...], int, str, int, str]
+_IN, _VOID, _ELSEWHERE, _OUTSIDE = 0, 1, 2, 3
+
+
+def _classify(
+    compiled: CompiledVersion,
+    prepared: Sequence[tuple[RecordFacts, Any, tuple[int, ...], int, str]],
+    span: Period,
+    period: Period,
+) -> list[_Classified]:
+    make_up = compiled.version.make_up
+    grace_until = _grace_date(compiled, period)
+    start, end = span.start, span.end
+    rows: list[_Classified] = []
+    for record, per_req, cap_ids, amount, how in prepared:
+        if record.voided:
+            note = f"voided: {record.void_reason or 'no reason given'}"
+            rows.append((record, per_req, cap_ids, amount, how, _VOID, note))
+            continue
+        in_span = start <= record.date <= end
+        prefix = "planned: " if record.planned else ""
+        if record.attributed_to and make_up.allowed:
+            if record.attributed_to == period.label:
+                if make_up.until_grace and grace_until is not None and record.date > grace_until:
+                    note = f"make-up after the grace date {grace_until}"
+                    rows.append((record, per_req, cap_ids, amount, how, _ELSEWHERE, note))
+                    continue
+                in_span = True
+                prefix += f"make-up for {period.label}, done {record.date.isoformat()}; "
+            elif (
+                in_span
+                and not make_up.counts_in_current_period_too
+                and not _late_make_up(compiled, record)
+            ):
+                note = f"counted as make-up for {record.attributed_to}"
+                rows.append((record, per_req, cap_ids, amount, how, _ELSEWHERE, note))
+                continue
+        if not in_span:
+            note = f"outside the period {span.label}"
+            rows.append((record, per_req, cap_ids, amount, how, _OUTSIDE, note))
+            continue
+        rows.append((record, per_req, cap_ids, amount, how, _IN, prefix))
+    return rows
+
+
 def _requirement(
     compiled: CompiledVersion,
     index: int,
     req: _Req,
     officer: OfficerFacts,
-    prepared: Sequence[tuple[RecordFacts, Any, tuple[int, ...], int, str]],
+    rows: Sequence[_Classified],
     span: Period,
     period: Period,
 ) -> RequirementResult:
@@ -720,62 +793,39 @@ def _requirement(
         and cap.max_units is not None
         and period.label not in cap.suspended
     ]
-    make_up = compiled.version.make_up
-    grace_until = _grace_date(compiled, period)
     is_total_like = not req.conditions
     # Lines in date order; a counted record's line is filled in once the caps are shared out.
     lines: list[Line | None] = []
     candidates: list[tuple[int, RecordFacts, int, str, list[_Cap]]] = []
-
-    def skip(record: RecordFacts, note: str) -> None:
-        lines.append(Line(record.record_id, record.date, record.title, 0, False, note))
-
-    for record, per_req, cap_ids, amount, how in prepared:
+    for record, per_req, cap_ids, amount, how, state, text in rows:
         matches, relevant, why = per_req[index]
-        in_span = span.start <= record.date <= span.end
-        prefix = "planned: " if record.planned else ""
-        if record.voided:
-            if is_total_like or matches:
-                skip(record, f"voided: {record.void_reason or 'no reason given'}")
-            continue
-        if record.attributed_to and make_up.allowed:
-            if record.attributed_to == period.label:
-                late = make_up.until_grace and grace_until is not None and record.date > grace_until
-                if late:
-                    if is_total_like or matches:
-                        skip(record, f"make-up after the grace date {grace_until}")
-                    continue
-                in_span = True
-                prefix += f"make-up for {period.label}, done {record.date.isoformat()}; "
-            elif (
-                in_span
-                and not make_up.counts_in_current_period_too
-                and not _late_make_up(compiled, record)
-            ):
-                if is_total_like or matches:
-                    skip(record, f"counted as make-up for {record.attributed_to}")
-                continue
-        if not in_span:
-            if is_total_like:
-                skip(record, f"outside the period {span.label}")
+        if state != _IN:
+            # Voided and made-up records are listed where they would have counted; records
+            # outside the period only under the total, so the other lists stay short.
+            if is_total_like or (matches and state != _OUTSIDE):
+                lines.append(Line(record.record_id, record.date, record.title, 0.0, False, text))
             continue
         if not matches:
             if relevant:
-                skip(record, prefix + why)
+                lines.append(
+                    Line(record.record_id, record.date, record.title, 0.0, False, text + why)
+                )
             continue
         if amount == 0:
-            skip(record, prefix + how)
+            lines.append(Line(record.record_id, record.date, record.title, 0.0, False, text + how))
             continue
-        under = [cap for position, cap in caps if position in cap_ids]
-        candidates.append((len(lines), record, amount, prefix + how, under))
+        under = [cap for position, cap in caps if position in cap_ids] if caps else []
+        candidates.append((len(lines), record, amount, text + how, under))
         lines.append(None)
 
     # Share capped hours out record by record, those under fewer caps first (then by date):
     # a record under two caps would otherwise use up both and leave credit unclaimed.
     cap_left = {cap.id: cap.max_units for _, cap in caps}
     credited = 0
-    for slot, record, amount, how, under in sorted(
-        candidates, key=lambda c: (len(c[4]), c[1].date, c[1].record_id)
+    for slot, record, amount, how, under in (
+        sorted(candidates, key=lambda c: (len(c[4]), c[1].date, c[1].record_id))
+        if caps
+        else candidates
     ):
         counted = amount
         limited_by: _Cap | None = None
@@ -793,7 +843,10 @@ def _requirement(
             assert limited_by.max_units is not None
             over, limit = _fmt(amount - counted), _fmt(limited_by.max_units)
             note = f"{over} of {_fmt(amount)} over the {limited_by.title.lower()} limit of {limit}"
-        lines[slot] = Line(record.record_id, record.date, record.title, counted, counted > 0, note)
+        lines[slot] = Line(
+            record.record_id, record.date, record.title, round(counted / UNITS_PER_HOUR, 2),
+            counted > 0, note,
+        )  # fmt: skip
         credited += counted
     return RequirementResult(
         id=spec.id,
@@ -826,7 +879,7 @@ def _qualification(
                     r.record_id,
                     r.date,
                     r.title or f"{spec.qualification} qualification",
-                    0,
+                    0.0,
                     counted,
                     note,
                 )

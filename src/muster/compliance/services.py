@@ -179,7 +179,7 @@ def _fill(row: ComplianceSnapshot, result: OfficerResult, digest: str, now: dt.d
     row.grace_until = result.grace_until
     row.credited_hours = total.credited if total else hours(0)
     row.required_hours = total.required if total else hours(0)
-    row.result = result.as_dict()
+    row.result = result.plain()
     row.computed_at = now
 
 
