@@ -141,3 +141,10 @@ def test_the_json_numbers_equal_the_exact_properties(case):
         assert Decimal(str(data["required"])) == requirement.required
         assert Decimal(str(data["credited"])) == requirement.credited
         assert Decimal(str(data["shortfall"])) == requirement.shortfall
+
+
+def test_line_hours_round_half_up_like_the_totals():
+    from muster.compliance.evaluator import _hundredths_half_up, hours
+
+    for units in (450, 449, 451, 18, 17, 3600 * 24 - 1, 0):  # 0.125 h is 450 units
+        assert Decimal(str(_hundredths_half_up(units))) == hours(units)

@@ -49,6 +49,12 @@ def hours(units: int, rounding: str = ROUND_HALF_UP) -> Decimal:
     return (Decimal(units) / UNITS_PER_HOUR).quantize(_HUNDREDTH, rounding=rounding)
 
 
+def _hundredths_half_up(units: int) -> float:
+    """Credit units as hours to the hundredth, half up, by integer arithmetic (as hours())."""
+    per = UNITS_PER_HOUR // 100
+    return (units * 2 + per) // (2 * per) / 100
+
+
 def _units(value: Decimal) -> int:
     return int((value * UNITS_PER_HOUR).to_integral_value(rounding=ROUND_HALF_UP))
 
@@ -131,7 +137,7 @@ class RequirementResult:
         if self.kind == "hours":
             # Whole hundredths by integer arithmetic: as exact as the Decimals, and faster.
             per = UNITS_PER_HOUR // 100
-            required = (self.required_units * 2 + per) // (2 * per) / 100  # half up
+            required = _hundredths_half_up(self.required_units)
             credited = self.credited_units // per / 100  # down
             missing = 0 if self.met else max(0, self.required_units - self.credited_units)
             shortfall = -(-missing // per) / 100  # up
@@ -844,7 +850,7 @@ def _requirement(
             over, limit = _fmt(amount - counted), _fmt(limited_by.max_units)
             note = f"{over} of {_fmt(amount)} over the {limited_by.title.lower()} limit of {limit}"
         lines[slot] = Line(
-            record.record_id, record.date, record.title, round(counted / UNITS_PER_HOUR, 2),
+            record.record_id, record.date, record.title, _hundredths_half_up(counted),
             counted > 0, note,
         )  # fmt: skip
         credited += counted
