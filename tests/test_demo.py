@@ -102,6 +102,8 @@ def test_the_demo_is_made_through_audited_services_and_loads_only_once(demo):
     assert AuditEvent.objects.filter(action="record.create").count() == (
         TrainingRecord.objects.count()
     )
+    assert AuditEvent.objects.filter(action="user.create").count() == User.objects.count()
+    assert AuditEvent.objects.filter(action="user.make_site_administrator").count() == 1
     assert verify_chain() == []
     counts = (Officer.objects.count(), TrainingRecord.objects.count(), AuditEvent.objects.count())
     assert load_demo(today=TODAY) is False

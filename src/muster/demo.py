@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from muster.accounts.models import Role, User
-from muster.accounts.services import create_user, grant_membership
+from muster.accounts.services import create_user, grant_membership, make_site_administrator
 from muster.agencies.models import Agency, Unit
 from muster.agencies.services import create_agency, create_unit
 from muster.compliance.services import deferred_refresh
@@ -796,13 +796,17 @@ class _Builder:
         co_me = next(o for o in co_officers if o.status == OfficerStatus.ACTIVE)
         self.login("officer-co", co_me.first_name, co_me.last_name, co, Role.OFFICER, officer=co_me)
         self.login("mo-post", "Morgan", "Price", None, Role.COMMISSION_STAFF, state="MO")
-        User.objects.create_superuser(
-            "admin",
-            "admin@demo.muster.invalid",
-            DEMO_PASSWORD,
+        admin = create_user(
+            acting_user=SYSTEM,
+            agency=None,
+            username="admin",
+            password=DEMO_PASSWORD,
+            email="admin@demo.muster.invalid",
             first_name="Site",
             last_name="Administrator",
+            validate=False,
         )
+        make_site_administrator(acting_user=SYSTEM, user=admin)
 
 
 def load_demo(today: dt.date | None = None, stdout: IO[str] | None = None) -> bool:

@@ -193,3 +193,30 @@ def test_refreshing_one_officer_takes_a_fixed_number_of_queries(
         add_hours(world, world.officer, 1, topics=["legal_update"])
     with django_assert_max_num_queries(9):
         refresh_compliance([world.officer])
+
+
+def test_changing_roster_facts_refreshes_the_snapshot(world):
+    from muster.people.services import update_officer
+
+    add_hours(world, world.officer, 30)
+    assert current(world.officer).status == "deficient"
+    update_officer(
+        acting_user=world.admin_user, officer=world.officer, first_licensed_on=dt.date(2026, 2, 1)
+    )
+    assert current(world.officer).status == "exempt"
+
+
+def test_lists_read_only_the_snapshot_of_the_agencys_current_pack(world):
+    from muster.compliance.services import current_snapshots
+
+    add_hours(world, world.officer, 6)
+    stale = current(world.officer)
+    ComplianceSnapshot.objects.create(
+        officer=world.officer, pack_id="us-ks-cpost", pack_version="x", rules_digest="x",
+        period_label="2027", period_start=dt.date(2026, 7, 1), period_end=dt.date(2027, 6, 30),
+        status="compliant", credited_hours=0, required_hours=0, result={},
+        computed_at=NOW,
+    )  # fmt: skip
+    rows = current_snapshots(world.training_user, [world.officer.pk], dt.date(2026, 11, 20))
+    assert rows[world.officer.pk].pk == stale.pk
+    assert current_snapshots(world.officer_user, [world.colleague.pk], dt.date(2026, 11, 20)) == {}

@@ -132,3 +132,27 @@ def test_a_leave_cannot_end_before_it_starts(world):
             starts_on=dt.date(2026, 2, 1),
             ends_on=dt.date(2026, 1, 1),
         )
+
+
+def test_a_leave_that_starts_later_does_not_put_the_officer_on_leave_yet(world):
+    today = world.agency.today()
+    add_leave_period(
+        acting_user=world.training_user,
+        officer=world.officer,
+        kind="medical",
+        starts_on=today + dt.timedelta(days=10),
+    )
+    world.officer.refresh_from_db()
+    assert world.officer.status == OfficerStatus.ACTIVE
+
+
+def test_an_officer_cannot_be_put_in_another_agencys_unit(world):
+    from tests.factories import UnitFactory
+
+    with pytest.raises(ValidationError) as err:
+        update_officer(
+            acting_user=world.admin_user,
+            officer=world.officer,
+            unit=UnitFactory(agency=world.other_agency),
+        )
+    assert "unit" in err.value.message_dict

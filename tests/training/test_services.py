@@ -105,14 +105,24 @@ def test_bad_record_input_names_the_field_and_saves_nothing(world, course, chang
 
 
 def test_the_agency_local_date_decides_what_is_in_the_future(world, course):
-    # 18:00 UTC on Nov 20 is still Nov 20 in Chicago: today's training is accepted.
-    record_training(
-        acting_user=world.training_user,
-        officer=world.officer,
-        course=course,
-        completed_on=dt.date(2026, 11, 20),
-        source=RecordSource.MANUAL,
-    )
+    # 03:00 UTC on Nov 21 is still the evening of Nov 20 in Chicago.
+    with time_machine.travel(dt.datetime(2026, 11, 21, 3, 0, tzinfo=dt.UTC), tick=False):
+        record_training(
+            acting_user=world.training_user,
+            officer=world.officer,
+            course=course,
+            completed_on=dt.date(2026, 11, 20),
+            source=RecordSource.MANUAL,
+        )
+        with pytest.raises(ValidationError) as err:
+            record_training(
+                acting_user=world.training_user,
+                officer=world.officer,
+                course=course,
+                completed_on=dt.date(2026, 11, 21),  # already today in UTC
+                source=RecordSource.MANUAL,
+            )
+    assert "completed_on" in err.value.message_dict
     assert TrainingRecord.objects.count() == 1
 
 

@@ -61,20 +61,10 @@ def is_commission_of_state(user: Any, obj: Any) -> bool:
     return state is not None and state in user.scope.states
 
 
-@rules.predicate
-def can_read_officer(user: Any, officer: Any) -> bool:
-    from muster.people.models import Officer
-
-    if not getattr(user, "is_authenticated", False) or officer is None:
-        return False
-    return Officer.objects.visible_to(user).filter(pk=officer.pk).exists()
-
-
 rules.add_perm("agencies.manage_units", is_agency_admin)
 rules.add_perm("accounts.manage_memberships", is_agency_admin)
 rules.add_perm("people.manage_officers", is_agency_admin)
 rules.add_perm("people.manage_leave", is_agency_admin | is_training_writer)
-rules.add_perm("people.view_officer", can_read_officer)
 rules.add_perm("training.manage_catalog", is_training_writer)
 rules.add_perm("training.manage_sessions", is_training_writer)
 rules.add_perm("training.record_training", is_training_writer)

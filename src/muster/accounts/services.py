@@ -137,3 +137,26 @@ def end_membership(*, acting_user: Any, membership: Membership, reason: str = ""
         )
     membership.user.forget_scope()
     return membership
+
+
+def make_site_administrator(*, acting_user: Any, user: User) -> User:
+    """Give a login the run of the whole site (superuser and staff); audited.
+
+    Only a site administrator (or the system, e.g. the demo loader) may do this.
+    """
+    if not getattr(acting_user, "is_superuser", False):
+        raise PermissionDenied("Only a site administrator may make another one.")
+    with transaction.atomic():
+        before = snapshot(user, exclude=_USER_AUDIT_EXCLUDE)
+        user.is_superuser = True
+        user.is_staff = True
+        user.save(update_fields=["is_superuser", "is_staff"])
+        record_audit(
+            actor=acting_user,
+            action="user.make_site_administrator",
+            obj=user,
+            before=before,
+            after=snapshot(user, exclude=_USER_AUDIT_EXCLUDE),
+        )
+    user.forget_scope()
+    return user

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 
 from muster.accounts.scope import AgencyScopedQuerySet
 
@@ -97,6 +98,10 @@ class Agency(models.Model):
     def zone(self) -> zoneinfo.ZoneInfo:
         """The agency's time zone object."""
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    def today(self) -> dt.date:
+        """Today's date where the agency is (not the server's date)."""
+        return timezone.now().astimezone(self.zone).date()
 
     def training_year(self, on: dt.date) -> tuple[dt.date, dt.date]:
         """First and last day of the rule pack's period that contains `on`.

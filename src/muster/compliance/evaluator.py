@@ -1,6 +1,6 @@
 """The compliance evaluator: pure, deterministic, explainable.
 
-`evaluate(pack, officer, records, period)` answers, for one officer and one period, each
+`Evaluator(pack).evaluate(officer, records, period)` answers, for one officer and one period, each
 requirement's required and credited hours with an explanation of every record that counted
 and every record that did not and why, and the officer's status: compliant, deficient,
 exempt (with the reason) or waived. No database, no clock: everything comes in as data.
@@ -83,17 +83,6 @@ class Line:
     def record_id(self) -> str:
         """The record's id."""
         return self.record
-
-    def as_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready form (for json.dumps; orjson takes the Line itself)."""
-        return {
-            "record": self.record,
-            "date": self.date.isoformat(),
-            "title": self.title,
-            "hours": self.hours,
-            "counted": self.counted,
-            "note": self.note,
-        }
 
 
 @dataclass(slots=True)
@@ -446,11 +435,6 @@ class CompiledVersion:
 # --- Evaluating ---------------------------------------------------------------------------
 
 
-def compile_pack(pack: RulePack, day: dt.date, overlay: Overlay | None = None) -> CompiledVersion:
-    """The compiled version of `pack` in force on `day`."""
-    return CompiledVersion(pack, pack.version_for(day), overlay)
-
-
 class Evaluator:
     """Evaluates many officers against one pack, compiling each version once."""
 
@@ -493,19 +477,6 @@ class Evaluator:
 
 def _anchor(version: Version, officer: OfficerFacts) -> dt.date | None:
     return officer.licensed_on if version.period.anchor == "licensed_on" else officer.hired_on
-
-
-def evaluate(
-    pack: RulePack,
-    officer: OfficerFacts,
-    records: Iterable[RecordFacts],
-    period: Period,
-    *,
-    overlay: Overlay | None = None,
-    as_of: dt.date | None = None,
-) -> OfficerResult:
-    """One officer's verdict for one period (compiles the pack; use Evaluator for many)."""
-    return Evaluator(pack, overlay).evaluate(officer, records, period, as_of=as_of)
 
 
 def _grace_date(compiled: CompiledVersion, period: Period) -> dt.date | None:

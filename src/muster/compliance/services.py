@@ -20,6 +20,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from muster.agencies.models import Agency
@@ -105,7 +106,7 @@ def refresh_compliance(
     for officer_group in by_agency.values():
         agency = officer_group[0].agency
         evaluator, digest = evaluator_for(agency)
-        local_today = today or timezone.now().astimezone(agency.zone).date()
+        local_today = today or agency.today()
         changes.extend(_refresh_agency_batch(evaluator, digest, officer_group, local_today))
     return changes
 
@@ -306,7 +307,7 @@ def what_if(officer: Officer, *, today: dt.date | None = None) -> OfficerResult 
         return None
     evaluator, _ = evaluator_for(officer.agency)
     facts = officer_facts(officer)
-    today = today or timezone.now().astimezone(officer.agency.zone).date()
+    today = today or officer.agency.today()
     period = evaluator.period_for(facts, as_of=today)
     history = record_facts([officer.pk], period.start, period.end, [period.label]).get(
         officer.pk, []
@@ -315,9 +316,19 @@ def what_if(officer: Officer, *, today: dt.date | None = None) -> OfficerResult 
     return evaluator.evaluate(facts, [*history, *upcoming], period, as_of=today)
 
 
-def current_snapshots(officer_ids: Iterable[int], today: dt.date) -> dict[int, ComplianceSnapshot]:
-    """Each officer's snapshot for the period containing `today` (one query)."""
-    rows = ComplianceSnapshot.objects.filter(
-        officer_id__in=list(officer_ids), period_start__lte=today, period_end__gte=today
-    ).defer("result")
+def current_snapshots(
+    user: Any, officer_ids: Iterable[int], today: dt.date
+) -> dict[int, ComplianceSnapshot]:
+    """Each officer's snapshot under their agency's pack for the period containing `today`,
+    among those `user` may read (one query)."""
+    rows = (
+        ComplianceSnapshot.objects.visible_to(user)
+        .filter(
+            officer_id__in=list(officer_ids),
+            pack_id=F("officer__agency__rule_pack"),
+            period_start__lte=today,
+            period_end__gte=today,
+        )
+        .defer("result")
+    )
     return {row.officer_id: row for row in rows}

@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from muster.agencies.models import Agency
@@ -49,7 +48,7 @@ def agency_rules(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "The agency's rules were saved and every officer re-checked.")
             return redirect("agency-rules", pk=agency.pk)
     pack = load_pack(agency.rule_pack)
-    today = timezone.now().astimezone(agency.zone).date()
+    today = agency.today()
     evaluator, _ = evaluator_for(agency)
     compiled = evaluator.compiled_for(agency.training_year(today)[0])
     context: dict[str, Any] = {

@@ -18,7 +18,7 @@ from muster.accounts.models import AGENCY_WIDE_ROLES, Membership, Role, User
 from muster.agencies.models import Agency
 from muster.compliance.models import ComplianceSnapshot
 from muster.compliance.services import current_snapshots, what_if
-from muster.people.models import Officer, OfficerStatus
+from muster.people.models import LeavePeriod, Officer, OfficerStatus
 from muster.training.models import (
     EnrolmentStatus,
     QualificationEvent,
@@ -42,7 +42,7 @@ class AgencyPanel:
 
 
 def _officer_panel(request: HttpRequest, officer: Officer) -> dict[str, Any]:
-    today = timezone.localdate()
+    today = officer.agency.today()
     period = officer.agency.training_year(today)
     records = list(
         TrainingRecord.objects.visible_to(request.user)
@@ -51,7 +51,12 @@ def _officer_panel(request: HttpRequest, officer: Officer) -> dict[str, Any]:
     )
     snapshot = (
         ComplianceSnapshot.objects.visible_to(request.user)
-        .filter(officer=officer, period_start__lte=today, period_end__gte=today)
+        .filter(
+            officer=officer,
+            pack_id=officer.agency.rule_pack,
+            period_start__lte=today,
+            period_end__gte=today,
+        )
         .first()
     )
     planned = what_if(officer, today=today) if snapshot and snapshot.status == "deficient" else None
@@ -81,7 +86,9 @@ def _officer_panel(request: HttpRequest, officer: Officer) -> dict[str, Any]:
         "what_if": planned,
         "upcoming": list(upcoming),
         "last_qualification": last_qualification,
-        "open_leave": officer.leave_periods.filter(ends_on__isnull=True).first(),
+        "open_leave": LeavePeriod.objects.visible_to(request.user)
+        .filter(officer=officer, ends_on__isnull=True)
+        .first(),
     }
 
 
@@ -99,11 +106,11 @@ def _supervisor_panels(request: HttpRequest) -> list[dict[str, Any]]:
         .filter(user=signed_in_user(request), role=Role.SUPERVISOR)
         .select_related("unit", "agency")
     )
-    today = timezone.localdate()
     for m in memberships:
         # The membership constraint guarantees both for supervisors.
         assert m.unit is not None
         assert m.agency is not None
+        today = m.agency.today()
         period = m.agency.training_year(today)
         officers = list(
             Officer.objects.visible_to(request.user)
@@ -112,7 +119,7 @@ def _supervisor_panels(request: HttpRequest) -> list[dict[str, Any]]:
             .select_related("unit")
             .order_by("last_name", "first_name")
         )
-        snapshots = current_snapshots([o.pk for o in officers], today)
+        snapshots = current_snapshots(request.user, [o.pk for o in officers], today)
         rows = [(o, snapshots.get(o.pk)) for o in officers]
         panels.append({"unit": m.unit, "period": period, "rows": rows})
     return panels
@@ -122,9 +129,8 @@ def _agency_panels(request: HttpRequest) -> list[AgencyPanel]:
     scope = request.user.scope  # type: ignore[union-attr]
     agencies = Agency.objects.filter(pk__in=scope.agency_ids).order_by("name")
     panels = []
-    today = timezone.localdate()
     for agency in agencies:
-        period = agency.training_year(today)
+        period = agency.training_year(agency.today())
         panel = AgencyPanel(
             agency=agency,
             roles=sorted(Role(r).label for r in scope.roles_in(agency.pk) & AGENCY_WIDE_ROLES),

@@ -25,3 +25,16 @@ class OfficerAdmin(AuditedModelAdmin):
     search_fields = ("last_name", "first_name", "serial_number", "licence_number")
     raw_id_fields = ("unit",)
     inlines = [LeaveInline]
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # A transfer is a new officer record in the other agency, never an edit.
+        return ("agency",) if obj is not None else ()
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        from django.db import transaction
+
+        from muster.compliance.services import refresh_compliance
+
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            refresh_compliance([obj])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -99,6 +100,10 @@ class Officer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rank} {self.first_name} {self.last_name} (#{self.serial_number})".strip()
+
+    def clean(self) -> None:
+        if self.unit is not None and self.unit.agency_id != self.agency_id:
+            raise ValidationError({"unit": "That unit belongs to another agency."})
 
     @property
     def full_name(self) -> str:

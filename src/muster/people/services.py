@@ -33,11 +33,6 @@ OFFICER_EDITABLE_FIELDS = frozenset(
 )
 
 
-def _check_unit(officer: Officer) -> None:
-    if officer.unit is not None and officer.unit.agency_id != officer.agency_id:
-        raise ValidationError({"unit": "That unit belongs to another agency."})
-
-
 def create_officer(*, acting_user: Any, agency: Agency, **fields: Any) -> Officer:
     """Add an officer to an agency's roster; audited."""
     require(acting_user, "people.manage_officers", agency)
@@ -46,7 +41,6 @@ def create_officer(*, acting_user: Any, agency: Agency, **fields: Any) -> Office
         raise TypeError(f"Unknown officer fields: {', '.join(sorted(unknown))}")
     with transaction.atomic():
         officer = Officer(agency=agency, **fields)
-        _check_unit(officer)
         officer.full_clean()
         officer.save()
         record_audit(
@@ -70,7 +64,6 @@ def update_officer(*, acting_user: Any, officer: Officer, **changes: Any) -> Off
         before = snapshot(officer)
         for name, value in changes.items():
             setattr(officer, name, value)
-        _check_unit(officer)
         officer.full_clean()
         officer.save()
         record_audit(
@@ -130,7 +123,10 @@ def add_leave_period(
             agency_id=officer.agency_id,
             after=snapshot(leave),
         )
-        if ends_on is None and officer.status == OfficerStatus.ACTIVE:
+        in_force = starts_on <= officer.agency.today() and (
+            ends_on is None or ends_on >= officer.agency.today()
+        )
+        if in_force and officer.status == OfficerStatus.ACTIVE:
             _set_status(acting_user, officer, OfficerStatus.ON_LEAVE, "Open leave recorded.")
         refresh_compliance([officer])
     return leave
@@ -156,7 +152,7 @@ def end_leave_period(*, acting_user: Any, leave: LeavePeriod, ends_on: dt.date) 
             before=before,
             after=snapshot(leave),
         )
-        if officer.status == OfficerStatus.ON_LEAVE:
+        if officer.status == OfficerStatus.ON_LEAVE and ends_on < officer.agency.today():
             _set_status(acting_user, officer, OfficerStatus.ACTIVE, "Leave period ended.")
         refresh_compliance([officer])
     return leave

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 
 from muster.compliance.models import ComplianceSnapshot
-from muster.people.models import Officer, OfficerStatus
+from muster.people.models import LeavePeriod, Officer, OfficerStatus
 from muster.training.models import QualificationEvent, TrainingRecord
 
 PAGE_SIZE = 50
@@ -67,7 +67,7 @@ def officer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     snapshots = list(
         ComplianceSnapshot.objects.visible_to(request.user)
-        .filter(officer=officer)
+        .filter(officer=officer, pack_id=officer.agency.rule_pack)
         .order_by("-period_start")
     )
     return render(
@@ -77,7 +77,7 @@ def officer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "officer": officer,
             "records": records,
             "qualifications": qualifications,
-            "leave_periods": officer.leave_periods.all(),
+            "leave_periods": LeavePeriod.objects.visible_to(request.user).filter(officer=officer),
             "snapshots": snapshots,
         },
     )

@@ -56,10 +56,6 @@ def _check_category(agency: Agency, category: str) -> None:
         )
 
 
-def _local_today(agency: Agency) -> dt.date:
-    return timezone.now().astimezone(agency.zone).date()
-
-
 # --- Catalog -----------------------------------------------------------------------------
 
 
@@ -197,7 +193,7 @@ def record_training(
         raise ValidationError({"course": "The course belongs to another agency's catalog."})
     if session is not None and course is not None and session.course_id != course.pk:
         raise ValidationError({"session": "The session is of another course."})
-    if completed_on > _local_today(agency):
+    if completed_on > agency.today():
         raise ValidationError({"completed_on": "Training cannot be recorded in the future."})
     if officer.hired_on is not None and completed_on < officer.hired_on:
         raise ValidationError(
@@ -393,7 +389,7 @@ def record_qualification(
 ) -> QualificationEvent:
     """Record a firearms qualification shoot, passed or failed; audited."""
     require(acting_user, "training.record_qualification", officer)
-    if qualified_on > _local_today(officer.agency):
+    if qualified_on > officer.agency.today():
         raise ValidationError({"qualified_on": "A qualification cannot be dated in the future."})
     if instructor is not None and instructor.agency_id != officer.agency_id:
         raise ValidationError({"instructor": "The instructor belongs to another agency."})
