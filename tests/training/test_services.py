@@ -399,3 +399,24 @@ def test_a_voided_qualification_stays_in_history(world):
     void_qualification(acting_user=world.training_user, event=event, reason="Wrong officer")
     assert QualificationEvent.objects.current().count() == 0
     assert QualificationEvent.objects.count() == 1
+
+
+def test_a_correction_keeps_the_certificate(world, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    old = record_training(
+        acting_user=world.training_user,
+        officer=world.officer,
+        title="Seminar",
+        credit_hours=Decimal(4),
+        delivery="in_person",
+        completed_on=dt.date(2026, 3, 4),
+        source=RecordSource.CERTIFICATE,
+        evidence=SimpleUploadedFile("cert.pdf", b"%PDF-1.4 certificate"),
+    )
+    new = correct_training_record(
+        acting_user=world.training_user, record=old, reason="Hours misread", credit_hours=Decimal(3)
+    )
+    assert new.evidence.name == old.evidence.name
+    assert new.evidence.read() == b"%PDF-1.4 certificate"

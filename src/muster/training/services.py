@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from muster.agencies.models import Agency
 from muster.agencies.services import allocate_course_number
+from muster.compliance.rulepack import load_pack
 from muster.compliance.services import refresh_compliance
 from muster.core.audit import record_audit, snapshot
 from muster.core.services import require
@@ -35,7 +36,6 @@ from muster.training.models import (
     Topic,
     TrainingRecord,
 )
-from muster.training.vocabulary import PACK_CATEGORIES
 
 
 def _topics(codes: Iterable[str]) -> list[Topic]:
@@ -48,7 +48,7 @@ def _topics(codes: Iterable[str]) -> list[Topic]:
 
 
 def _check_category(agency: Agency, category: str) -> None:
-    known = [code for code, _ in PACK_CATEGORIES.get(agency.rule_pack, ())]
+    known = sorted(load_pack(agency.rule_pack).category_codes)
     if category and category not in known:
         allowed = ", ".join(known) if known else "none (leave it empty)"
         raise ValidationError(
@@ -175,7 +175,7 @@ def record_training(
     post_certified: bool | None = None,
     location: str = "",
     instructor_name: str = "",
-    evidence: UploadedFile[Any] | None = None,
+    evidence: UploadedFile[Any] | str | None = None,
     attributed_to_period: str = "",
     supersedes: TrainingRecord | None = None,
     reason: str = "",
@@ -359,6 +359,8 @@ def correct_training_record(
         void_training_record(acting_user=acting_user, record=record, reason=reason)
         values: dict[str, Any] = {name: getattr(record, name) for name in _CORRECTABLE}
         values["topics"] = list(record.topics.values_list("code", flat=True))
+        # The certificate stays with the corrected record (a stored file's name).
+        values["evidence"] = record.evidence.name or None
         values.update(changes)
         return record_training(
             acting_user=acting_user,
