@@ -122,6 +122,37 @@ def record_audit(
     return event
 
 
+def change_audited(
+    obj: models.Model,
+    changes: dict[str, Any],
+    *,
+    actor: Any,
+    action: str,
+    agency_id: int | None,
+    reason: str = "",
+    validate: bool = False,
+) -> None:
+    """Set fields on a row, save only them, and audit the values before and after.
+
+    Must run inside the transaction of the change, like record_audit.
+    """
+    before = snapshot(obj)
+    for name, value in changes.items():
+        setattr(obj, name, value)
+    if validate:
+        obj.full_clean()
+    obj.save(update_fields=list(changes))
+    record_audit(
+        actor=actor,
+        action=action,
+        obj=obj,
+        agency_id=agency_id,
+        before=before,
+        after=snapshot(obj),
+        reason=reason,
+    )
+
+
 @dataclass(frozen=True)
 class ChainBreak:
     """Where the audit chain stops matching its content."""

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from muster.agencies.models import Agency
 from muster.compliance.services import refresh_compliance
-from muster.core.audit import record_audit, snapshot
+from muster.core.audit import change_audited, record_audit, snapshot
 from muster.core.services import require
 from muster.people.models import LeavePeriod, Officer, OfficerStatus
 
@@ -61,18 +61,13 @@ def update_officer(*, acting_user: Any, officer: Officer, **changes: Any) -> Off
     if unknown:
         raise TypeError(f"Unknown officer fields: {', '.join(sorted(unknown))}")
     with transaction.atomic():
-        before = snapshot(officer)
-        for name, value in changes.items():
-            setattr(officer, name, value)
-        officer.full_clean()
-        officer.save()
-        record_audit(
+        change_audited(
+            officer,
+            changes,
             actor=acting_user,
             action="officer.update",
-            obj=officer,
             agency_id=officer.agency_id,
-            before=before,
-            after=snapshot(officer),
+            validate=True,
         )
         refresh_compliance([officer])
     return officer
@@ -80,16 +75,12 @@ def update_officer(*, acting_user: Any, officer: Officer, **changes: Any) -> Off
 
 def _set_status(acting_user: Any, officer: Officer, status: str, reason: str) -> None:
     """Change an officer's status as a consequence of leave; audited like any update."""
-    before = snapshot(officer)
-    officer.status = status
-    officer.save(update_fields=["status"])
-    record_audit(
+    change_audited(
+        officer,
+        {"status": status},
         actor=acting_user,
         action="officer.update",
-        obj=officer,
         agency_id=officer.agency_id,
-        before=before,
-        after=snapshot(officer),
         reason=reason,
     )
 
@@ -141,16 +132,12 @@ def end_leave_period(*, acting_user: Any, leave: LeavePeriod, ends_on: dt.date) 
     if ends_on < leave.starts_on:
         raise ValidationError({"ends_on": "The leave cannot end before it starts."})
     with transaction.atomic():
-        before = snapshot(leave)
-        leave.ends_on = ends_on
-        leave.save(update_fields=["ends_on"])
-        record_audit(
+        change_audited(
+            leave,
+            {"ends_on": ends_on},
             actor=acting_user,
             action="leave.end",
-            obj=leave,
             agency_id=officer.agency_id,
-            before=before,
-            after=snapshot(leave),
         )
         if officer.status == OfficerStatus.ON_LEAVE and ends_on < officer.agency.today():
             _set_status(acting_user, officer, OfficerStatus.ACTIVE, "Leave period ended.")
