@@ -105,3 +105,17 @@ def test_requests_stamp_their_request_id_on_the_audit_rows(client, world):
     assert response["X-Request-ID"] == "abcdef12-3456"
     response = client.get("/login/", HTTP_X_REQUEST_ID="<script>")
     assert response["X-Request-ID"] != "<script>"
+
+
+def test_an_agency_and_its_units_are_audited_under_that_agency(db):
+    from muster.agencies.services import create_agency, create_unit
+
+    agency = create_agency(
+        acting_user=SYSTEM, name="Audit PD", state="MO", ori="MO9999999",
+        time_zone="America/Chicago", rule_pack="us-mo-clee", course_id_prefix="AUD",
+    )  # fmt: skip
+    unit = create_unit(acting_user=SYSTEM, agency=agency, name="Patrol", kind="division")
+    events = {e.action: e for e in AuditEvent.objects.all()}
+    assert events["agency.create"].agency_id == agency.pk
+    assert events["unit.create"].agency_id == agency.pk
+    assert events["unit.create"].after["path"] == f"/{unit.pk}/" == unit.path

@@ -17,13 +17,8 @@ def agency_id_of(obj: Any) -> int | None:
     """The agency an object belongs to, following the usual relations."""
     if obj is None:
         return None
-    from muster.agencies.models import Agency
-
-    if isinstance(obj, Agency):
-        return int(obj.pk)
-    for attr in ("agency_id",):
-        if hasattr(obj, attr):
-            return getattr(obj, attr)  # type: ignore[no-any-return]
+    if hasattr(obj, "agency_id"):  # agencies answer with their own id
+        return obj.agency_id  # type: ignore[no-any-return]
     for via in ("officer", "course", "session"):
         related = getattr(obj, via, None)
         if related is not None:

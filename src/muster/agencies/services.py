@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import F
 
 from muster.agencies.models import Agency, Unit
-from muster.core.audit import record_audit, snapshot
+from muster.core.audit import create_audited
 from muster.core.services import require
 
 
@@ -20,15 +20,7 @@ def create_agency(*, acting_user: Any, is_demo: bool = False, **fields: Any) -> 
     with transaction.atomic():
         agency = Agency(**fields)
         agency.is_demo = is_demo
-        agency.full_clean()
-        agency.save()
-        record_audit(
-            actor=acting_user,
-            action="agency.create",
-            obj=agency,
-            agency_id=agency.pk,
-            after=snapshot(agency),
-        )
+        create_audited(agency, actor=acting_user, action="agency.create")
     return agency
 
 
@@ -39,15 +31,7 @@ def create_unit(
     require(acting_user, "agencies.manage_units", agency)
     with transaction.atomic():
         unit = Unit(agency=agency, parent=parent, name=name, kind=kind)
-        unit.full_clean()
-        unit.save()
-        record_audit(
-            actor=acting_user,
-            action="unit.create",
-            obj=unit,
-            agency_id=agency.pk,
-            after=snapshot(unit),
-        )
+        create_audited(unit, actor=acting_user, action="unit.create")
     return unit
 
 

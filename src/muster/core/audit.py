@@ -122,6 +122,15 @@ def record_audit(
     return event
 
 
+def create_audited(obj: models.Model, *, actor: Any, action: str) -> None:
+    """Validate and insert a new row, and audit its values under its agency (an agency's
+    own row under itself). Runs inside the change's transaction, like record_audit."""
+    obj.full_clean()
+    obj.save()
+    agency_id = getattr(obj, "agency_id", None)
+    record_audit(actor=actor, action=action, obj=obj, agency_id=agency_id, after=snapshot(obj))
+
+
 def change_audited(
     obj: models.Model,
     changes: dict[str, Any],

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from muster.agencies.models import Agency
 from muster.compliance.services import refresh_compliance
-from muster.core.audit import change_audited, record_audit, snapshot
+from muster.core.audit import change_audited, create_audited, record_audit, snapshot
 from muster.core.services import require
 from muster.people.models import LeavePeriod, Officer, OfficerStatus
 
@@ -41,15 +41,7 @@ def create_officer(*, acting_user: Any, agency: Agency, **fields: Any) -> Office
         raise TypeError(f"Unknown officer fields: {', '.join(sorted(unknown))}")
     with transaction.atomic():
         officer = Officer(agency=agency, **fields)
-        officer.full_clean()
-        officer.save()
-        record_audit(
-            actor=acting_user,
-            action="officer.create",
-            obj=officer,
-            agency_id=agency.pk,
-            after=snapshot(officer),
-        )
+        create_audited(officer, actor=acting_user, action="officer.create")
         refresh_compliance([officer])
     return officer
 
