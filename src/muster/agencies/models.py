@@ -132,10 +132,6 @@ class UnitKind(models.TextChoices):
 class UnitQuerySet(AgencyScopedQuerySet["Unit"]):
     """Units, scoped to the agencies a user belongs to or oversees."""
 
-    def subtree(self, unit: Unit) -> UnitQuerySet:
-        """The unit and every unit beneath it."""
-        return self.filter(path__startswith=unit.path)
-
 
 class Unit(models.Model):
     """A bureau, division, section or element of an agency; units form a tree."""
@@ -174,8 +170,3 @@ class Unit(models.Model):
     def clean(self) -> None:
         if self.parent is not None and self.parent.agency_id != self.agency_id:
             raise ValidationError({"parent": "The parent unit belongs to another agency."})
-
-    @property
-    def depth(self) -> int:
-        """0 for a top-level unit."""
-        return self.path.count("/") - 2

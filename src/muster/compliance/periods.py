@@ -92,10 +92,6 @@ class PeriodRule:
             named -= 1
         return self._span(self._year_start(named), 1)
 
-    def previous(self, period: Period) -> Period:
-        """The period just before `period`."""
-        return self.containing(period.start - dt.timedelta(days=1), anchor=period.start)
-
     def units(self, period: Period) -> list[Period]:
         """The units nested in a cycle (for example 2-year units in a 4-year cycle)."""
         if self.kind != "cycle" or not self.unit_years:

@@ -87,11 +87,6 @@ class Course(models.Model):
     def __str__(self) -> str:
         return f"{self.course_id} {self.title}"
 
-    @property
-    def credit_hours_label(self) -> str:
-        """Minutes as hours and minutes, e.g. '2 h 30 min'."""
-        return minutes_label(self.credit_minutes)
-
 
 def minutes_label(minutes: int) -> str:
     """Minutes written as hours and minutes."""

@@ -8,31 +8,9 @@ from typing import Any
 
 from django import template
 
-from muster.training.models import minutes_label
 from muster.training.vocabulary import category_label
 
 register = template.Library()
-
-
-@register.filter
-def hours(value: float | Decimal | int | None) -> str:
-    """A number of hours with at most one decimal, e.g. 12.5 h."""
-    if value is None:
-        return "0 h"
-    text = f"{float(value):.1f}".removesuffix(".0")
-    return f"{text} h"
-
-
-@register.filter
-def minutes_as_hours(value: int | None) -> str:
-    """Minutes as hours, e.g. 90 → 1.5 h."""
-    return hours((value or 0) / 60)
-
-
-@register.filter
-def duration(value: int | None) -> str:
-    """Minutes written as hours and minutes."""
-    return minutes_label(value or 0)
 
 
 @register.filter
