@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "muster.people",
     "muster.training",
     "muster.compliance",
+    "muster.outside",
+    "muster.certification",
+    "muster.rollcall",
 ]
 
 MIDDLEWARE = [
@@ -153,14 +156,24 @@ STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "media/"
 MEDIA_ROOT = DATA_DIR / "media"
+# Certificates, scanned sign-in sheets and course packets are personnel records: they live
+# outside MEDIA_ROOT, are never served by URL, and reach people only through views that check
+# permission and send them as attachments (muster.core.uploads).
+PRIVATE_MEDIA_ROOT = env.path("MUSTER_PRIVATE_MEDIA_ROOT", default=str(DATA_DIR / "private"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Serve static files straight from the package so `muster serve` needs no collectstatic.
 WHITENOISE_USE_FINDERS = True
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The largest certificate, sheet scan or packet document accepted, in bytes.
+MUSTER_MAX_UPLOAD_BYTES = env.int("MUSTER_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
 
 # --- E-mail ------------------------------------------------------------------------------
 # consolemail:// prints messages to the server's output; smtp+tls://user:pass@host:587 sends.

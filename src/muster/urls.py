@@ -14,6 +14,10 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("", include("muster.people.urls")),
     path("", include("muster.compliance.urls")),
+    path("", include("muster.training.urls")),
+    path("outside-training/", include("muster.outside.urls")),
+    path("course-certification/", include("muster.certification.urls")),
+    path("roll-call/", include("muster.rollcall.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -18,6 +18,8 @@ class Role(models.TextChoices):
     OFFICER = "officer", "Officer"
     SUPERVISOR = "supervisor", "Supervisor"
     TRAINING_STAFF = "training_staff", "Training staff"
+    # Approves POST course certification requests inside the 30-day line (policy IV.G.1.b).
+    TRAINING_DIRECTOR = "training_director", "Training Center Director or designee"
     RECORDS_CUSTODIAN = "records_custodian", "Records custodian"
     COUNSEL_HR = "counsel_hr", "General counsel / HR reviewer"
     AGENCY_ADMIN = "agency_admin", "Agency administrator"
@@ -26,10 +28,17 @@ class Role(models.TextChoices):
 
 # Roles that read every officer's record in their agency.
 AGENCY_WIDE_ROLES = frozenset(
-    {Role.TRAINING_STAFF, Role.RECORDS_CUSTODIAN, Role.COUNSEL_HR, Role.AGENCY_ADMIN}
+    {
+        Role.TRAINING_STAFF,
+        Role.TRAINING_DIRECTOR,
+        Role.RECORDS_CUSTODIAN,
+        Role.COUNSEL_HR,
+        Role.AGENCY_ADMIN,
+    }
 )
-# Roles that may enter and correct training records, courses and sessions.
-TRAINING_WRITE_ROLES = frozenset({Role.TRAINING_STAFF, Role.AGENCY_ADMIN})
+# Roles that may enter and correct training records, courses and sessions: the Training
+# Unit members the agency designates for entry and inquiry (policy IV.B.3).
+TRAINING_WRITE_ROLES = frozenset({Role.TRAINING_STAFF, Role.TRAINING_DIRECTOR, Role.AGENCY_ADMIN})
 
 
 class User(AbstractUser):

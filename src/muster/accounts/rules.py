@@ -43,6 +43,25 @@ def is_training_writer(user: Any, obj: Any) -> bool:
 
 
 @rules.predicate
+def is_counsel_or_hr(user: Any, obj: Any) -> bool:
+    return _has_role(user, obj, frozenset({Role.COUNSEL_HR}))
+
+
+@rules.predicate
+def is_training_director(user: Any, obj: Any) -> bool:
+    return _has_role(user, obj, frozenset({Role.TRAINING_DIRECTOR}))
+
+
+@rules.predicate
+def is_instructor_of_session(user: Any, obj: Any) -> bool:
+    """The user is an officer assigned to teach this session."""
+    officer_id = getattr(user, "officer_id", None)
+    if officer_id is None or obj is None or not hasattr(obj, "instructors"):
+        return False
+    return bool(obj.instructors.filter(pk=officer_id).exists())
+
+
+@rules.predicate
 def is_commission_of_state(user: Any, obj: Any) -> bool:
     """Commission staff of the state the object's agency is in."""
     if not getattr(user, "is_authenticated", False) or obj is None:
@@ -62,6 +81,9 @@ rules.add_perm("people.manage_officers", is_agency_admin)
 rules.add_perm("people.manage_leave", is_agency_admin | is_training_writer)
 rules.add_perm("training.manage_catalog", is_training_writer)
 rules.add_perm("training.manage_sessions", is_training_writer)
+# Taking attendance, showing the sign-in code, recording the paper sheet, closing the session.
+rules.add_perm("training.run_session", is_training_writer | is_instructor_of_session)
+rules.add_perm("training.review_course", is_counsel_or_hr)
 rules.add_perm("training.record_training", is_training_writer)
 rules.add_perm("training.void_record", is_training_writer)
 rules.add_perm("training.record_qualification", is_training_writer)

@@ -363,6 +363,23 @@ def _values(model: BaseModel) -> Iterable[Value]:
                 yield from _values(sub)
 
 
+class OutOfState(_Strict):
+    """Which other states' courses earn this state's credit (for example Missouri: a course
+    from a state that Missouri POST approves, seed 001 II.A). An empty list credits none."""
+
+    recognised_states: list[str] = []
+    source: str
+    confirmed: bool = True
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _state_codes(self) -> OutOfState:
+        bad = [s for s in self.recognised_states if len(s) != 2 or not s.isupper()]
+        if bad:
+            raise ValueError(f"recognised_states are two-letter codes like KS: {', '.join(bad)}")
+        return self
+
+
 class RulePack(_Strict):
     """A jurisdiction's in-service rule: sources, categories, and dated versions."""
 
@@ -373,11 +390,17 @@ class RulePack(_Strict):
     summary: str = ""
     sources: dict[str, Source]
     categories: list[Category] = []
+    out_of_state: OutOfState | None = None
     versions: list[Version] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _consistent(self) -> RulePack:
         codes = {c.code for c in self.categories}
+        if self.out_of_state and self.out_of_state.source not in self.sources:
+            raise ValueError(
+                f"out_of_state cites source {self.out_of_state.source}, "
+                "which is not listed under sources"
+            )
         dates = [v.effective_from for v in self.versions]
         if dates != sorted(dates) or len(set(dates)) != len(dates):
             raise ValueError(
@@ -417,6 +440,17 @@ class RulePack(_Strict):
                         f"this pack's categories: {', '.join(sorted(codes)) or 'none'}"
                     )
         return self
+
+    def recognises_state(self, state: str) -> bool:
+        """Whether a course from `state` may earn this pack's (POST) credit."""
+        if state.upper() == self.jurisdiction_state:
+            return True
+        return self.out_of_state is not None and state.upper() in self.out_of_state.recognised_states
+
+    @property
+    def jurisdiction_state(self) -> str:
+        """The two-letter state of the pack, from its id (us-mo-clee: MO)."""
+        return self.id.split("-")[1].upper()
 
     @property
     def category_codes(self) -> frozenset[str]:

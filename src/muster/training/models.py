@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -11,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from muster.accounts.scope import AgencyScopedQuerySet, OfficerScopedQuerySet
+from muster.core.uploads import private_storage
 from muster.training.vocabulary import Delivery
 
 
@@ -67,6 +69,12 @@ class Course(models.Model):
     post_certification_number = models.CharField(
         "POST certification number", max_length=40, blank=True
     )
+    needs_legal_review = models.BooleanField(
+        "legal, liability or personnel content",
+        default=False,
+        help_text="Training on legal or liability issues, or on human resources or personnel "
+        "issues, is reviewed by General Counsel and by HR before it is scheduled (policy III.G).",
+    )
     status = models.CharField(
         max_length=16, choices=CourseStatus.choices, default=CourseStatus.ACTIVE
     )
@@ -87,6 +95,60 @@ class Course(models.Model):
     def __str__(self) -> str:
         return f"{self.course_id} {self.title}"
 
+    def missing_reviews(self) -> list[str]:
+        """The review kinds (counsel, hr) still needed before the course may be scheduled."""
+        if not self.needs_legal_review:
+            return []
+        done = {
+            r.kind
+            for r in self.reviews.all()
+            if r.decision == ReviewDecision.APPROVED and r.withdrawn_at is None
+        }
+        return [kind for kind in ReviewKind.values if kind not in done]
+
+
+class ReviewKind(models.TextChoices):
+    """Who reviews a course on legal, liability or personnel issues (policy III.G)."""
+
+    COUNSEL = "counsel", "General Counsel"
+    HR = "hr", "Human Resources"
+
+
+class ReviewDecision(models.TextChoices):
+    """A reviewer's answer."""
+
+    APPROVED = "approved", "Approved for delivery"
+    CHANGES = "changes", "Changes needed"
+
+
+class CourseReviewQuerySet(AgencyScopedQuerySet["CourseReview"]):
+    """Course reviews, scoped through their course's agency."""
+
+    agency_path = "course__agency__"
+
+
+class CourseReview(models.Model):
+    """General Counsel's or HR's review of a course before delivery; kept, never edited."""
+
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="reviews")
+    kind = models.CharField(max_length=16, choices=ReviewKind.choices)
+    decision = models.CharField(max_length=16, choices=ReviewDecision.choices)
+    note = models.TextField(blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(auto_now_add=True)
+    # Set when the course content changes after the review, which then has to be done again.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CourseReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["course", "-reviewed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} review of {self.course.course_id}: {self.decision}"
+
 
 def minutes_label(minutes: int) -> str:
     """Minutes written as hours and minutes."""
@@ -94,6 +156,10 @@ def minutes_label(minutes: int) -> str:
     if hours and rest:
         return f"{hours} h {rest} min"
     return f"{hours} h" if hours else f"{rest} min"
+
+
+def _new_sign_in_key() -> str:
+    return secrets.token_hex(32)
 
 
 class SessionStatus(models.TextChoices):
@@ -126,6 +192,19 @@ class Session(models.Model):
     status = models.CharField(
         max_length=16, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED
     )
+    # The key of the rotating sign-in code; random per session so one session's codes say
+    # nothing about another's.
+    sign_in_key = models.CharField(max_length=64, default=_new_sign_in_key, editable=False)
+    paper_sheet = models.FileField(
+        "scanned paper sign-in sheet",
+        upload_to="sign-in-sheets/%Y/%m/",
+        storage=private_storage,
+        blank=True,
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = SessionQuerySet.as_manager()
@@ -148,6 +227,7 @@ class EnrolmentStatus(models.TextChoices):
     ENROLLED = "enrolled", "Enrolled"
     WAITLISTED = "waitlisted", "Waiting list"
     CANCELLED = "cancelled", "Cancelled"
+    ABSENT = "absent", "Cannot attend (supervisor notified)"
 
 
 class EnrolmentQuerySet(OfficerScopedQuerySet["Enrolment"]):
@@ -176,6 +256,109 @@ class Enrolment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.officer} in {self.session} ({self.get_status_display()})"
+
+
+class SignInMethod(models.TextChoices):
+    """How an attendee's presence was taken (policy IV.D: each member signs for themselves)."""
+
+    PHONE = "phone", "Own phone (session code)"
+    KIOSK = "kiosk", "Kiosk (own credentials)"
+    PAPER = "paper", "Paper sheet (recorded by the instructor)"
+
+
+class SignInQuerySet(OfficerScopedQuerySet["SignIn"]):
+    """Sign-ins, scoped through their officer."""
+
+
+class SignIn(models.Model):
+    """An attendee's presence at a session, with late arrival and early departure."""
+
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="sign_ins")
+    officer = models.ForeignKey("people.Officer", on_delete=models.PROTECT, related_name="sign_ins")
+    method = models.CharField(max_length=16, choices=SignInMethod.choices)
+    signed_in_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The attendee themselves, or for a paper sheet the instructor who read it.",
+    )
+    late_minutes = models.PositiveIntegerField(default=0)
+    early_minutes = models.PositiveIntegerField(
+        default=0, help_text="Minutes before the end that the attendee left."
+    )
+
+    objects = SignInQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["session", "signed_in_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "officer"], name="sign_in_once_per_session")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.officer} at {self.session}"
+
+
+class AbsenceNoticeQuerySet(OfficerScopedQuerySet["AbsenceNotice"]):
+    """Absence notices, scoped through their officer."""
+
+
+class AbsenceNotice(models.Model):
+    """A member's notice that they cannot attend a session, and how it was rescheduled (IV.A)."""
+
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="absences")
+    officer = models.ForeignKey("people.Officer", on_delete=models.PROTECT, related_name="absences")
+    reason = models.TextField()
+    notified_at = models.DateTimeField(auto_now_add=True)
+    seen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    seen_at = models.DateTimeField(null=True, blank=True)
+    new_date_requested_at = models.DateTimeField(null=True, blank=True)
+    new_date_note = models.TextField(blank=True)
+    rescheduled_to = models.ForeignKey(
+        Session, null=True, blank=True, on_delete=models.PROTECT, related_name="rescheduled_absences"
+    )
+    rescheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    rescheduled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AbsenceNoticeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-notified_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "officer"], name="absence_once_per_session")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.officer} cannot attend {self.session}"
+
+    @property
+    def stage(self) -> str:
+        """Where the notice stands, in the member's words."""
+        if self.rescheduled_to_id:
+            return "Rescheduled"
+        if self.new_date_requested_at:
+            return "New date requested from the Training Unit"
+        if self.seen_at:
+            return "Seen by supervisor"
+        return "Supervisor notified"
+
+
+class CalendarFeedToken(models.Model):
+    """The secret in a member's calendar-feed address; calendar apps cannot sign in."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_token"
+    )
+    token = models.CharField(max_length=64, unique=True, default=_new_sign_in_key)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.user}"
 
 
 # --- Append-only records ---------------------------------------------------------------
@@ -257,6 +440,7 @@ class RecordSource(models.TextChoices):
     IMPORT = "import", "Import"
     MANUAL = "manual", "Manual entry"
     API = "api", "API"
+    ROLL_CALL = "roll_call", "Roll-call report"
 
 
 class TrainingRecordQuerySet(AppendOnlyQuerySet):
@@ -311,7 +495,7 @@ class TrainingRecord(AppendOnlyModel):
     location = models.CharField(max_length=200, blank=True)
     instructor_name = models.CharField(max_length=200, blank=True)
     source = models.CharField(max_length=16, choices=RecordSource.choices)
-    evidence = models.FileField(upload_to="evidence/%Y/%m/", blank=True)
+    evidence = models.FileField(upload_to="evidence/%Y/%m/", storage=private_storage, blank=True)
     attributed_to_period = models.CharField(
         max_length=32,
         blank=True,

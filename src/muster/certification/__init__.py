@@ -1,0 +1,1 @@
+"""Requests for POST certification of a course, with the liaison's packet (policy IV.G)."""

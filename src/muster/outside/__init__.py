@@ -1,0 +1,1 @@
+"""Training taken outside the agency: submissions with certificates, reviewed by the Training Unit."""

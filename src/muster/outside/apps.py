@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class OutsideConfig(AppConfig):
+    """The outside training app."""
+
+    name = "muster.outside"
+    label = "outside"
+    verbose_name = "Outside training"

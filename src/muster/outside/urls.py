@@ -1,0 +1,5 @@
+"""Routes of the outside training app."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

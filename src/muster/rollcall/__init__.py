@@ -1,0 +1,1 @@
+"""Roll-call and element-specific training documented by supervisors (policy IV.C)."""
