@@ -445,7 +445,8 @@ class RulePack(_Strict):
         """Whether a course from `state` may earn this pack's (POST) credit."""
         if state.upper() == self.jurisdiction_state:
             return True
-        return self.out_of_state is not None and state.upper() in self.out_of_state.recognised_states
+        recognised = self.out_of_state.recognised_states if self.out_of_state else []
+        return state.upper() in recognised
 
     @property
     def jurisdiction_state(self) -> str:

@@ -53,8 +53,9 @@ def check_upload(upload: Any, *, field: str) -> str:
     if size is None or size == 0:
         raise ValidationError({field: f"{name} is empty."})
     if size > limit:
+        megabytes = f"{size / 1_048_576:.1f} MB"
         raise ValidationError(
-            {field: f"{name} is {size / 1_048_576:.1f} MB; the limit is {limit / 1_048_576:.0f} MB."}
+            {field: f"{name} is {megabytes}; the limit is {limit / 1_048_576:.0f} MB."}
         )
     upload.seek(0)
     head = upload.read(16)

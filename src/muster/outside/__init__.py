@@ -1,1 +1,1 @@
-"""Training taken outside the agency: submissions with certificates, reviewed by the Training Unit."""
+"""Outside training: members submit certificates; the Training Unit reviews them."""

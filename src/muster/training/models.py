@@ -318,7 +318,11 @@ class AbsenceNotice(models.Model):
     new_date_requested_at = models.DateTimeField(null=True, blank=True)
     new_date_note = models.TextField(blank=True)
     rescheduled_to = models.ForeignKey(
-        Session, null=True, blank=True, on_delete=models.PROTECT, related_name="rescheduled_absences"
+        Session,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rescheduled_absences",
     )
     rescheduled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -4,15 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='membership',
-            name='role',
-            field=models.CharField(choices=[('officer', 'Officer'), ('supervisor', 'Supervisor'), ('training_staff', 'Training staff'), ('training_director', 'Training Center Director or designee'), ('records_custodian', 'Records custodian'), ('counsel_hr', 'General counsel / HR reviewer'), ('agency_admin', 'Agency administrator'), ('commission_staff', 'Commission staff')], max_length=32),
+            model_name="membership",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("officer", "Officer"),
+                    ("supervisor", "Supervisor"),
+                    ("training_staff", "Training staff"),
+                    ("training_director", "Training Center Director or designee"),
+                    ("records_custodian", "Records custodian"),
+                    ("counsel_hr", "General counsel / HR reviewer"),
+                    ("agency_admin", "Agency administrator"),
+                    ("commission_staff", "Commission staff"),
+                ],
+                max_length=32,
+            ),
         ),
     ]
