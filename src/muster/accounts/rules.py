@@ -62,6 +62,17 @@ def is_instructor_of_session(user: Any, obj: Any) -> bool:
 
 
 @rules.predicate
+def is_supervisor_of_officer(user: Any, officer: Any) -> bool:
+    """The user supervises the officer's unit or a unit above it."""
+    if not getattr(user, "is_authenticated", False) or officer is None:
+        return False
+    unit = getattr(officer, "unit", None)
+    if unit is None:
+        return False
+    return any(unit.path.startswith(path) for path in user.scope.unit_paths)
+
+
+@rules.predicate
 def is_commission_of_state(user: Any, obj: Any) -> bool:
     """Commission staff of the state the object's agency is in."""
     if not getattr(user, "is_authenticated", False) or obj is None:
@@ -84,6 +95,7 @@ rules.add_perm("training.manage_sessions", is_training_writer)
 # Taking attendance, showing the sign-in code, recording the paper sheet, closing the session.
 rules.add_perm("training.run_session", is_training_writer | is_instructor_of_session)
 rules.add_perm("training.review_course", is_counsel_or_hr)
+rules.add_perm("training.acknowledge_absence", is_supervisor_of_officer | is_training_writer)
 rules.add_perm("training.record_training", is_training_writer)
 rules.add_perm("training.void_record", is_training_writer)
 rules.add_perm("training.record_qualification", is_training_writer)

@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-from muster.accounts.models import Role
+from muster.accounts.models import TRAINING_WRITE_ROLES, Role
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -23,7 +23,16 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if scope.everything or scope.agency_ids or scope.states or scope.unit_paths:
         label = "My unit" if scope.all_roles() <= {Role.SUPERVISOR, Role.OFFICER} else "Officers"
         items.append(("officers", label, reverse("officer-list")))
-    if scope.everything or scope.member_agency_ids:
+    member = scope.everything or bool(scope.member_agency_ids)
+    if member:
+        items.append(("sessions", "Sessions", reverse("session-list")))
+        items.append(("courses", "Catalog", reverse("course-list")))
+    if officer_id or scope.everything or scope.all_roles() & TRAINING_WRITE_ROLES:
+        items.append(("outside", "Outside training", reverse("outside-list")))
+    if scope.everything or scope.unit_paths or scope.all_roles() & TRAINING_WRITE_ROLES:
+        items.append(("rollcall", "Roll-call", reverse("rollcall-list")))
+    if member:
+        items.append(("certification", "Course certification", reverse("certification-list")))
         items.append(("rules", "Rules", reverse("rules")))
     if user.is_staff:
         items.append(("admin", "Site administration", reverse("admin:index")))

@@ -20,6 +20,7 @@ from muster.compliance.models import ComplianceSnapshot
 from muster.compliance.services import current_snapshots, what_if
 from muster.people.models import LeavePeriod, Officer, OfficerStatus
 from muster.training.models import (
+    AbsenceNotice,
     EnrolmentStatus,
     QualificationEvent,
     Session,
@@ -39,6 +40,7 @@ class AgencyPanel:
     upcoming_sessions: list[Session] = field(default_factory=list)
     recent_records: list[TrainingRecord] = field(default_factory=list)
     records_this_period: int = 0
+    awaiting_new_date: int = 0
 
 
 def _officer_panel(request: HttpRequest, officer: Officer) -> dict[str, Any]:
@@ -78,9 +80,23 @@ def _officer_panel(request: HttpRequest, officer: Officer) -> dict[str, Any]:
         .order_by("-qualified_on")
         .first()
     )
+    teaching = (
+        Session.objects.visible_to(request.user)
+        .filter(instructors=officer, starts_at__gte=timezone.now(), status=SessionStatus.SCHEDULED)
+        .select_related("course")
+        .order_by("starts_at")[:5]
+    )
+    absences = (
+        AbsenceNotice.objects.visible_to(request.user)
+        .filter(officer=officer, session__ends_at__gte=timezone.now() - dt.timedelta(days=60))
+        .select_related("session__course", "rescheduled_to__course")
+        .order_by("-notified_at")[:5]
+    )
     return {
         "officer": officer,
         "period": period,
+        "teaching": list(teaching),
+        "absences": list(absences),
         "records": records,
         "snapshot": snapshot,
         "what_if": planned,
@@ -121,7 +137,15 @@ def _supervisor_panels(request: HttpRequest) -> list[dict[str, Any]]:
         )
         snapshots = current_snapshots(request.user, [o.pk for o in officers], today)
         rows = [(o, snapshots.get(o.pk)) for o in officers]
-        panels.append({"unit": m.unit, "period": period, "rows": rows})
+        unseen = (
+            AbsenceNotice.objects.visible_to(request.user)
+            .filter(officer__unit__path__startswith=m.unit.path, seen_at__isnull=True)
+            .select_related("officer", "session__course")
+            .order_by("session__starts_at")
+        )
+        panels.append(
+            {"unit": m.unit, "period": period, "rows": rows, "absences": list(unseen[:20])}
+        )
     return panels
 
 
@@ -158,6 +182,15 @@ def _agency_panels(request: HttpRequest) -> list[AgencyPanel]:
             TrainingRecord.objects.visible_to(request.user).current().filter(officer__agency=agency)
         )
         panel.records_this_period = records.filter(completed_on__range=period).count()
+        panel.awaiting_new_date = (
+            AbsenceNotice.objects.visible_to(request.user)
+            .filter(
+                officer__agency=agency,
+                new_date_requested_at__isnull=False,
+                rescheduled_to__isnull=True,
+            )
+            .count()
+        )
         panel.recent_records = list(
             records.select_related("officer").order_by("-entered_at", "-id")[:8]
         )

@@ -25,12 +25,14 @@ from muster.core.services import require
 from muster.people.models import Officer
 from muster.training.models import (
     Course,
+    CourseStatus,
     Enrolment,
     EnrolmentStatus,
     Participation,
     QualificationEvent,
     RecordKind,
     RecordSource,
+    ReviewKind,
     Session,
     SessionStatus,
     Topic,
@@ -93,6 +95,17 @@ def schedule_session(
 ) -> Session:
     """Put a delivery of a course on the calendar; audited."""
     require(acting_user, "training.manage_sessions", course)
+    if course.status != CourseStatus.ACTIVE:
+        raise ValidationError({"course": f"{course.course_id} is retired; it cannot be scheduled."})
+    missing = course.missing_reviews()
+    if missing:
+        offices = " and ".join(ReviewKind(kind).label for kind in missing)
+        raise ValidationError(
+            {
+                "course": f"{course.course_id} covers legal, liability or personnel issues and "
+                f"needs the review of {offices} before it can be scheduled (policy III.G)."
+            }
+        )
     if ends_at <= starts_at:
         raise ValidationError({"ends_at": "The session must end after it starts."})
     teachers = list(instructors)
@@ -150,6 +163,81 @@ def enrol_officer(*, acting_user: Any, session: Session, officer: Officer) -> En
     return enrolment
 
 
+def _promote_waiting(session: Session, acting_user: Any) -> Enrolment | None:
+    """Give a freed place to the longest-waiting officer; audited. Caller holds the transaction."""
+    taken = session.enrolments.filter(status=EnrolmentStatus.ENROLLED).count()
+    if session.capacity is not None and taken >= session.capacity:
+        return None
+    waiting = (
+        session.enrolments.filter(status=EnrolmentStatus.WAITLISTED)
+        .order_by("created_at", "pk")
+        .first()
+    )
+    if waiting is None:
+        return None
+    before = snapshot(waiting)
+    waiting.status = EnrolmentStatus.ENROLLED
+    waiting.save(update_fields=["status"])
+    record_audit(
+        actor=acting_user,
+        action="enrolment.promote",
+        obj=waiting,
+        agency_id=waiting.officer.agency_id,
+        before=before,
+        after=snapshot(waiting),
+        reason="A place became free.",
+    )
+    return waiting
+
+
+def cancel_enrolment(*, acting_user: Any, enrolment: Enrolment, reason: str = "") -> Enrolment:
+    """Take an officer off a session (or its waiting list); the first waiting officer moves up."""
+    require(acting_user, "training.manage_sessions", enrolment.session)
+    if enrolment.status == EnrolmentStatus.CANCELLED:
+        raise ValidationError({"enrolment": "This enrolment is already cancelled."})
+    with transaction.atomic():
+        before = snapshot(enrolment)
+        enrolment.status = EnrolmentStatus.CANCELLED
+        enrolment.save(update_fields=["status"])
+        record_audit(
+            actor=acting_user,
+            action="enrolment.cancel",
+            obj=enrolment,
+            agency_id=enrolment.officer.agency_id,
+            before=before,
+            after=snapshot(enrolment),
+            reason=reason,
+        )
+        _promote_waiting(enrolment.session, acting_user)
+    return enrolment
+
+
+def cancel_session(*, acting_user: Any, session: Session, reason: str) -> Session:
+    """Cancel a scheduled session; its enrolments stay on record. Audited."""
+    require(acting_user, "training.manage_sessions", session)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the session is cancelled."})
+    with transaction.atomic():
+        before = snapshot(session)
+        changed = Session.objects.filter(pk=session.pk, status=SessionStatus.SCHEDULED).update(
+            status=SessionStatus.CANCELLED
+        )
+        if not changed:
+            raise ValidationError({"reason": "Only a scheduled session can be cancelled."})
+        session.refresh_from_db()
+        record_audit(
+            actor=acting_user,
+            action="session.cancel",
+            obj=session,
+            agency_id=session.course.agency_id,
+            before=before,
+            after=snapshot(session),
+            reason=reason,
+        )
+    return session
+
+
 # --- Training records ----------------------------------------------------------------------
 
 
@@ -188,6 +276,39 @@ def record_training(
     agency record), as is training dated in the agency's future.
     """
     require(acting_user, "training.record_training", officer)
+    # Every parameter passes through unchanged; nothing else is local yet.
+    return _enter_training_record(**locals())
+
+
+def _enter_training_record(
+    *,
+    acting_user: Any,
+    officer: Officer,
+    completed_on: dt.date,
+    source: str,
+    course: Course | None = None,
+    session: Session | None = None,
+    kind: str | None = None,
+    title: str = "",
+    minutes: int | None = None,
+    credit_hours: Decimal | None = None,
+    semester_hours: Decimal | None = None,
+    participation: str = Participation.ATTENDEE,
+    delivery: str | None = None,
+    category: str | None = None,
+    topics: Iterable[str] | None = None,
+    provider: str | None = None,
+    approved_provider: bool | None = None,
+    post_certified: bool | None = None,
+    location: str = "",
+    instructor_name: str = "",
+    evidence: UploadedFile[Any] | str | None = None,
+    attributed_to_period: str = "",
+    supersedes: TrainingRecord | None = None,
+    reason: str = "",
+) -> TrainingRecord:
+    """record_training without the permission check, for services that checked their own
+    (closing a session may be done by its instructor, who cannot enter records by hand)."""
     agency = officer.agency
     if course is not None and course.agency_id != officer.agency_id:
         raise ValidationError({"course": "The course belongs to another agency's catalog."})
