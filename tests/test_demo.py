@@ -119,3 +119,32 @@ def test_the_demo_officer_has_an_upcoming_session_and_training_this_year(demo):
     assert officer.status == OfficerStatus.ACTIVE
     assert officer.enrolments.filter(session__starts_at__date__gt=TODAY).exists()
     assert officer.training_records.filter(completed_on__year=TODAY.year).exists()
+
+
+def test_the_demo_has_training_unit_work_for_every_role(demo):
+    from muster.certification.models import CertificationRequest
+    from muster.outside.models import OutsideTrainingSubmission
+    from muster.rollcall.models import RollCallReport
+    from muster.training.models import AbsenceNotice, Course
+
+    officer = User.objects.get(username="officer").officer
+    sergeant = User.objects.get(username="sergeant").officer
+    # A session under way today that the demo officer can sign in to, taught by the sergeant.
+    today = Session.objects.get(starts_at__date=TODAY, instructors=sergeant)
+    assert today.status == "scheduled"
+    assert today.enrolments.filter(officer=officer, status="enrolled").exists()
+    # The demo officer cannot attend their next session and waits for a new date.
+    notice = AbsenceNotice.objects.get(officer=officer)
+    assert notice.new_date_requested_at is not None
+    assert notice.rescheduled_to is None
+    # A legal course waits for HR; roll-call, outside training and certification have work.
+    assert any(
+        c.missing_reviews() == ["hr"] for c in Course.objects.filter(needs_legal_review=True)
+    )
+    assert set(RollCallReport.objects.values_list("status", flat=True)) >= {"forwarded", "entered"}
+    assert set(OutsideTrainingSubmission.objects.values_list("status", flat=True)) >= {
+        "submitted",
+        "returned",
+        "approved",
+    }
+    assert CertificationRequest.objects.filter(status="draft").exists()

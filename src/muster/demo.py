@@ -21,10 +21,15 @@ from muster.accounts.models import Role, User
 from muster.accounts.services import create_user, grant_membership, make_site_administrator
 from muster.agencies.models import Agency, Unit
 from muster.agencies.services import create_agency, create_unit
+from muster.certification.demo import load_demo as load_certification_demo
 from muster.compliance.services import deferred_refresh
 from muster.core.services import SYSTEM
+from muster.outside.demo import load_demo as load_outside_demo
 from muster.people.models import Employment, LeaveKind, Officer, OfficerStatus
 from muster.people.services import add_leave_period, create_officer
+from muster.rollcall.demo import load_demo as load_rollcall_demo
+from muster.training.attendance import notify_absence, request_new_date
+from muster.training.demo_catalog import load_demo as load_catalog_demo
 from muster.training.models import (
     Course,
     Participation,
@@ -64,7 +69,9 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
     DemoLogin("sergeant", Role.SUPERVISOR, "Osage Falls PD, Patrol Division"),
     DemoLogin("training", Role.TRAINING_STAFF, "Osage Falls Police Department (MO)"),
     DemoLogin("custodian", Role.RECORDS_CUSTODIAN, "Osage Falls Police Department (MO)"),
-    DemoLogin("counsel", Role.COUNSEL_HR, "Osage Falls Police Department (MO)"),
+    DemoLogin("counsel", Role.COUNSEL_HR, "Osage Falls PD, Office of the General Counsel"),
+    DemoLogin("hr", Role.COUNSEL_HR, "Osage Falls PD, Human Resources Division"),
+    DemoLogin("director", Role.TRAINING_DIRECTOR, "Osage Falls PD, Training Center"),
     DemoLogin("chief", Role.AGENCY_ADMIN, "Osage Falls Police Department (MO)"),
     DemoLogin("training-ks", Role.TRAINING_STAFF, "Flint Hills County Sheriff's Office (KS)"),
     DemoLogin("officer-ks", Role.OFFICER, "Flint Hills County Sheriff's Office (KS)"),
@@ -775,8 +782,10 @@ class _Builder:
         if upcoming and not upcoming.enrolments.filter(officer=me).exists():
             enrol_officer(acting_user=SYSTEM, session=upcoming, officer=me)
 
-        self.login("officer", me.first_name, me.last_name, mo, Role.OFFICER, officer=me)
-        self.login(
+        officer_user = self.login(
+            "officer", me.first_name, me.last_name, mo, Role.OFFICER, officer=me
+        )
+        sergeant_user = self.login(
             "sergeant",
             sergeant.first_name,
             sergeant.last_name,
@@ -785,9 +794,11 @@ class _Builder:
             officer=sergeant,
             unit=patrol,
         )
-        self.login("training", "Terry", "Lockhart", mo, Role.TRAINING_STAFF)
+        training_user = self.login("training", "Terry", "Lockhart", mo, Role.TRAINING_STAFF)
         self.login("custodian", "Rita", "Ambrose", mo, Role.RECORDS_CUSTODIAN)
-        self.login("counsel", "Paul", "Ng", mo, Role.COUNSEL_HR)
+        counsel_user = self.login("counsel", "Paul", "Ng", mo, Role.COUNSEL_HR)
+        hr_user = self.login("hr", "Hannah", "Ortiz", mo, Role.COUNSEL_HR)
+        director_user = self.login("director", "Dale", "Whitfield", mo, Role.TRAINING_DIRECTOR)
         self.login("chief", "Evelyn", "Marsh", mo, Role.AGENCY_ADMIN)
         self.login("training-ks", "Kurt", "Ahlberg", ks, Role.TRAINING_STAFF)
         ks_me = next(o for o in ks_officers if o.status == OfficerStatus.ACTIVE)
@@ -807,6 +818,78 @@ class _Builder:
             validate=False,
         )
         make_site_administrator(acting_user=SYSTEM, user=admin)
+
+        self.training_unit_work(
+            mo,
+            mo_officers,
+            me=me,
+            officer_user=officer_user,
+            sergeant=sergeant,
+            sergeant_user=sergeant_user,
+            training_user=training_user,
+        )
+        load_catalog_demo(mo, counsel_user=counsel_user, hr_user=hr_user)
+        load_rollcall_demo(mo, supervisor_user=sergeant_user, training_user=training_user)
+        load_certification_demo(
+            mo, liaison=sergeant, director_user=director_user, training_user=training_user
+        )
+        load_outside_demo(
+            mo, officers=[o for o in mo_officers if o.pk != me.pk], training_user=training_user
+        )
+
+    def training_unit_work(
+        self,
+        agency: Agency,
+        officers: list[Officer],
+        *,
+        me: Officer,
+        officer_user: User,
+        sergeant: Officer,
+        sergeant_user: User,
+        training_user: User,
+    ) -> None:
+        """Today's session, open for sign-in and taught by the sergeant, and a notice of
+        absence waiting for a new date, so each role has a workflow to try."""
+        zone = agency.zone
+        now = timezone.localtime(timezone.now(), zone)
+        # A session under way now (on the demo's own day, when that is not today, at 08:00).
+        hour = now.hour if now.date() == self.today else 8
+        starts = dt.datetime.combine(self.today, dt.time(hour, 0), tzinfo=zone)
+        course = next(
+            c
+            for c in Course.objects.filter(agency=agency, needs_legal_review=False)
+            if c.credit_minutes >= 120
+        )
+        today = schedule_session(
+            acting_user=training_user,
+            course=course,
+            starts_at=starts,
+            ends_at=starts + dt.timedelta(hours=4),
+            location="Training Center Room A",
+            capacity=20,
+            instructors=[sergeant],
+        )
+        serving = [o for o in officers if o.status == OfficerStatus.ACTIVE and o != sergeant]
+        for officer in [me, *self.rng.sample([o for o in serving if o != me], k=8)]:
+            enrol_officer(acting_user=training_user, session=today, officer=officer)
+
+        # The demo officer cannot attend their next session and has asked for a new date;
+        # they stay enrolled in the one after it.
+        ahead = list(
+            Session.objects.filter(
+                course__agency=agency,
+                starts_at__date__gt=self.today,
+                status=SessionStatus.SCHEDULED,
+            ).order_by("starts_at")[:2]
+        )
+        for session in ahead:
+            if not session.enrolments.filter(officer=me).exists():
+                enrol_officer(acting_user=training_user, session=session, officer=me)
+        if ahead:
+            notice = notify_absence(
+                acting_user=officer_user, session=ahead[0], reason="Subpoenaed to testify that day."
+            )
+            request_new_date(acting_user=officer_user, notice=notice, note="Any weekday works.")
 
 
 def load_demo(today: dt.date | None = None, stdout: IO[str] | None = None) -> bool:

@@ -74,7 +74,9 @@ def the_officer_reads_their_own_training_but_not_another_agencys_officer(page: P
     me = User.objects.select_related("officer").get(username="officer").officer
     assert me is not None
     enrolled = (
-        Session.objects.filter(enrolments__officer=me, starts_at__gte=timezone.now())
+        Session.objects.filter(
+            enrolments__officer=me, enrolments__status="enrolled", starts_at__gte=timezone.now()
+        )
         .select_related("course")
         .order_by("starts_at")
         .first()

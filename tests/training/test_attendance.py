@@ -33,7 +33,7 @@ from muster.training.services import (
     schedule_session,
 )
 from tests.conftest import member
-from tests.factories import CourseFactory, SessionFactory, UserFactory
+from tests.factories import CourseFactory, MembershipFactory, SessionFactory, UserFactory
 
 START = dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.UTC)  # 09:00 in Missouri
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -409,3 +409,100 @@ def test_only_an_enrolled_member_can_give_notice(world, session):
     with time_machine.travel(at(-60), tick=False), pytest.raises(ValidationError):
         attendance.notify_absence(acting_user=stranger, session=session, reason="Sick")
     assert not AbsenceNotice.objects.exists()
+
+
+def test_an_instructor_does_not_sign_in_to_their_own_session(world, session):
+    teacher_user = UserFactory(officer=world.traffic_officer)
+    session.instructors.set([world.traffic_officer])
+    with pytest.raises(ValidationError, match="teaches this session"):
+        attendance.sign_in(
+            acting_user=teacher_user,
+            session=session,
+            officer=world.traffic_officer,
+            method=SignInMethod.PHONE,
+            at=at(0),
+        )
+    with pytest.raises(ValidationError, match="teaches this session"):
+        attendance.record_paper_sheet(
+            acting_user=world.training_user,
+            session=session,
+            lines=[attendance.PaperLine(world.traffic_officer)],
+            scan=SimpleUploadedFile("sheet.pdf", PDF),
+        )
+    assert not SignIn.objects.exists()
+
+
+def test_an_instructor_added_after_signing_in_is_credited_once(world, session):
+    teacher_user = UserFactory(officer=world.traffic_officer)
+    attendance.sign_in(
+        acting_user=teacher_user,
+        session=session,
+        officer=world.traffic_officer,
+        method=SignInMethod.PHONE,
+        at=at(0),
+    )
+    session.instructors.set([world.traffic_officer])
+    with time_machine.travel(at(125), tick=False):
+        attendance.close_session(acting_user=world.training_user, session=session)
+    rows = list(
+        TrainingRecord.objects.filter(officer=world.traffic_officer).values_list(
+            "participation", flat=True
+        )
+    )
+    assert rows == [Participation.INSTRUCTOR]
+
+
+def test_a_second_paper_batch_cannot_replace_the_first_scan(world, session):
+    attendance.record_paper_sheet(
+        acting_user=world.training_user,
+        session=session,
+        lines=[attendance.PaperLine(world.officer)],
+        scan=SimpleUploadedFile("first.pdf", PDF),
+    )
+    with pytest.raises(ValidationError, match="already attached"):
+        attendance.record_paper_sheet(
+            acting_user=world.training_user,
+            session=session,
+            lines=[attendance.PaperLine(world.colleague)],
+            scan=SimpleUploadedFile("second.pdf", PDF),
+        )
+    session.refresh_from_db()
+    assert session.paper_sheet.name.endswith(".pdf")
+    assert "first" in session.paper_sheet.name
+    assert SignIn.objects.count() == 1
+
+
+def test_a_supervisor_does_not_mark_their_own_notice_seen(world, session):
+    sergeant = UserFactory(officer=world.traffic_officer)
+    MembershipFactory(user=sergeant, role=Role.SUPERVISOR, agency=world.agency, unit=world.traffic)
+    enrol_officer(acting_user=world.training_user, session=session, officer=world.traffic_officer)
+    with time_machine.travel(at(-60), tick=False):
+        notice = attendance.notify_absence(acting_user=sergeant, session=session, reason="Court")
+    with pytest.raises(PermissionDenied):
+        attendance.acknowledge_absence(acting_user=sergeant, notice=notice)
+    notice.refresh_from_db()
+    assert notice.seen_at is None
+
+
+def test_notice_is_given_once_and_not_after_signing_in(world, session):
+    with time_machine.travel(at(-60), tick=False):
+        attendance.notify_absence(acting_user=world.officer_user, session=session, reason="Sick")
+        # The Training Unit puts the member back on the roster; a second notice is refused.
+        enrolment = session.enrolments.get(officer=world.officer)
+        cancel_enrolment(acting_user=world.training_user, enrolment=enrolment)
+        enrol_officer(acting_user=world.training_user, session=session, officer=world.officer)
+        with pytest.raises(ValidationError, match="already"):
+            attendance.notify_absence(
+                acting_user=world.officer_user, session=session, reason="Sick again"
+            )
+    colleague_user = UserFactory(officer=world.colleague)
+    attendance.sign_in(
+        acting_user=colleague_user,
+        session=session,
+        officer=world.colleague,
+        method=SignInMethod.PHONE,
+        at=at(1),
+    )
+    with time_machine.travel(at(2), tick=False), pytest.raises(ValidationError, match="signed in"):
+        attendance.notify_absence(acting_user=colleague_user, session=session, reason="Leaving")
+    assert AbsenceNotice.objects.count() == 1

@@ -257,3 +257,23 @@ def test_demo_loader_makes_a_reviewed_course_and_one_awaiting_hr(world, counsel,
     assert sorted(len(c.missing_reviews()) for c in courses) == [0, 1]
     waiting = next(c for c in courses if c.missing_reviews())
     assert waiting.missing_reviews() == ["hr"]
+
+
+def test_staff_cannot_untick_the_review_once_a_reviewer_has_answered(legal_course, counsel, world):
+    update_course(acting_user=world.training_user, course=legal_course, needs_legal_review=False)
+    legal_course.refresh_from_db()
+    assert legal_course.needs_legal_review is False  # a mistake at entry, before any review
+    update_course(acting_user=world.training_user, course=legal_course, needs_legal_review=True)
+    review_course(
+        acting_user=counsel,
+        course=legal_course,
+        kind="counsel",
+        decision="changes",
+        note="Cite the 2024 case.",
+    )
+    with pytest.raises(ValidationError, match="only they may decide"):
+        update_course(
+            acting_user=world.training_user, course=legal_course, needs_legal_review=False
+        )
+    legal_course.refresh_from_db()
+    assert legal_course.needs_legal_review is True

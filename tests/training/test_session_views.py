@@ -25,7 +25,7 @@ from muster.training.models import (
     TrainingRecord,
 )
 from muster.training.services import enrol_officer
-from tests.factories import CourseFactory, SessionFactory, UserFactory
+from tests.factories import CourseFactory, MembershipFactory, SessionFactory, UserFactory
 
 START = dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.UTC)  # 09:00 in Missouri
 PASSWORD = "correct horse battery"
@@ -312,3 +312,75 @@ def test_a_member_without_a_login_of_their_own_cannot_use_the_kiosk_for_others(
     )
     assert response.status_code == 403
     assert not SignIn.objects.exists()
+
+
+def test_a_made_up_officer_id_is_refused_and_audited(client, world, session):
+    url = reverse("session-sign-in", args=[session.pk])
+    client.force_login(world.officer_user)
+    with time_machine.travel(START + dt.timedelta(minutes=1), tick=False):
+        client.get(url, {"code": attendance.current_code(session)})
+        for bogus in ("999999", "x", "²"):
+            response = client.post(url, {"officer": bogus})
+            assert response.status_code == 403, bogus
+    assert not SignIn.objects.exists()
+    assert AuditEvent.objects.filter(action="signin.refused").count() == 3
+
+
+def test_odd_form_values_get_an_answer_not_a_server_error(client, world, session):
+    client.force_login(world.training_user)
+    with time_machine.travel(START + dt.timedelta(minutes=30), tick=False):
+        response = client.post(
+            reverse("session-paper", args=[session.pk]),
+            {"officer": ["²", str(world.officer.pk)], f"late-{world.officer.pk}": "٣"},
+        )
+        assert response.status_code == 400
+        assert "is not a whole number of minutes" in response.content.decode()
+    with time_machine.travel(START - dt.timedelta(days=1), tick=False):
+        client.force_login(world.officer_user)
+        client.post(reverse("session-absence", args=[session.pk]), {"reason": "Court"})
+        notice = AbsenceNotice.objects.get()
+        client.force_login(world.training_user)
+        response = client.post(reverse("absence-reschedule", args=[notice.pk]), {"session": "x"})
+    assert response.status_code == 302
+    assert not SignIn.objects.exists()
+
+
+def test_the_kiosk_stops_checking_a_username_after_repeated_wrong_passwords(
+    client, world, session, in_session
+):
+    client.force_login(world.training_user)
+    url = reverse("session-kiosk", args=[session.pk])
+    for _ in range(attendance.KIOSK_MAX_FAILURES):
+        assert client.post(url, {"username": "dana", "password": "guess"}).status_code == 403
+    # Even the right password is not checked now.
+    response = client.post(url, {"username": "dana", "password": PASSWORD})
+    assert response.status_code == 429
+    assert not SignIn.objects.exists()
+
+
+def test_an_instructor_runs_their_session_with_its_roster(client, world, session):
+    teacher = UserFactory(officer=world.traffic_officer)
+    MembershipFactory(user=teacher, role="officer", agency=world.agency)
+    session.instructors.set([world.traffic_officer])
+    client.force_login(teacher)
+    page = client.get(reverse("session-detail", args=[session.pk])).content.decode()
+    assert "Dana Reyes" in page
+    assert world.colleague.full_name in page
+    response = client.get(reverse("session-sheet", args=[session.pk]))
+    text = pypdfium2.PdfDocument(io.BytesIO(response.content))[0].get_textpage().get_text_range()
+    assert "Reyes" in text
+    # ... but nothing else about those officers.
+    assert client.get(reverse("officer-detail", args=[world.officer.pk])).status_code == 404
+
+
+def test_calendar_addresses_are_made_and_renewed_with_an_audit_row(client, world):
+    client.force_login(world.officer_user)
+    client.get(reverse("calendar"))
+    client.post(reverse("calendar"))
+    actions = list(
+        AuditEvent.objects.filter(action__startswith="calendar.").values_list("action", "after")
+    )
+    assert actions == [
+        ("calendar.create", {"user": world.officer_user.pk}),
+        ("calendar.renew", {"user": world.officer_user.pk}),
+    ]

@@ -343,6 +343,7 @@ def liaison_change(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, f"{cr.liaison.full_name} is now the liaison.")
+            liaison = form.cleaned_data["liaison"]
+            messages.success(request, f"{liaison.full_name} is now the liaison.")
             return redirect("certification-detail", pk=cr.pk)
     return _render_detail(request, cr, liaison_form=form)

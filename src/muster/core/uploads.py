@@ -9,6 +9,7 @@ permission first and then calls `attachment_response`.
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import PurePath
 from typing import Any
 
@@ -16,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import Storage, storages
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 
 # Leading bytes of each accepted kind, and the content type it is served with.
 _SIGNATURES: dict[str, tuple[bytes, str]] = {
@@ -40,6 +41,12 @@ def _kind_of(head: bytes) -> str | None:
     return None
 
 
+def _size(count: int) -> str:
+    if count >= 1_048_576:
+        return f"{count / 1_048_576:.1f} MB"
+    return f"{count / 1024:.1f} KB"
+
+
 def check_upload(upload: Any, *, field: str) -> str:
     """Accept a PDF, PNG or JPEG within the size limit and return its kind.
 
@@ -53,10 +60,7 @@ def check_upload(upload: Any, *, field: str) -> str:
     if size is None or size == 0:
         raise ValidationError({field: f"{name} is empty."})
     if size > limit:
-        megabytes = f"{size / 1_048_576:.1f} MB"
-        raise ValidationError(
-            {field: f"{name} is {megabytes}; the limit is {limit / 1_048_576:.0f} MB."}
-        )
+        raise ValidationError({field: f"{name} is {_size(size)}; the limit is {_size(limit)}."})
     upload.seek(0)
     head = upload.read(16)
     kind = _kind_of(head)
@@ -73,8 +77,16 @@ def check_upload(upload: Any, *, field: str) -> str:
 
         upload.seek(0)
         try:
-            with Image.open(io.BytesIO(upload.read())) as image:
-                image.verify()
+            # An image that claims enormous dimensions (a "decompression bomb") is refused,
+            # not decoded: a warning becomes an error here.
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                with Image.open(io.BytesIO(upload.read())) as image:
+                    image.verify()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise ValidationError(
+                {field: f"{name} claims to be a far larger image than a scan can be."}
+            ) from exc
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
             raise ValidationError({field: f"{name} is a damaged image ({exc})."}) from exc
     upload.seek(0)
@@ -89,7 +101,12 @@ def content_type_of(file: FieldFile) -> str:
 
 
 def attachment_response(file: FieldFile, download_name: str | None = None) -> FileResponse:
-    """Send a stored document as a download, never rendered inline by the browser."""
+    """Send a stored document as a download, never rendered inline by the browser.
+
+    A record whose file is missing from storage answers 404 rather than failing.
+    """
+    if not file or not file.storage.exists(file.name or ""):
+        raise Http404("The document is not in storage.")
     content_type = content_type_of(file)
     name = download_name or PurePath(file.name or "document").name
     response = FileResponse(

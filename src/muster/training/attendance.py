@@ -15,7 +15,7 @@ import hashlib
 import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -140,6 +140,7 @@ def sign_in(
         raise PermissionDenied("Members sign in for themselves only; nobody may sign for another.")
     if officer.agency_id != session.course.agency_id:
         raise ValidationError({"officer": "This session is another agency's."})
+    _refuse_instructors(session, [officer])
     now = at or timezone.now()
     _check_open(session, now)
     with transaction.atomic():
@@ -165,11 +166,55 @@ def sign_in(
     return row
 
 
+def _refuse_instructors(session: Session, officers: Iterable[Officer]) -> None:
+    """Instructors get instructor credit at closing; signing in as well would count twice."""
+    teaching = set(session.instructors.values_list("pk", flat=True))
+    names = [str(o) for o in officers if o.pk in teaching]
+    if names:
+        raise ValidationError(
+            {
+                "officer": f"{', '.join(names)} teaches this session; instructor credit is "
+                "recorded when it closes, so there is no sign-in to make."
+            }
+        )
+
+
+# After this many wrong passwords for one username at one session's kiosk within the window,
+# the kiosk stops checking that username for the rest of the window.
+KIOSK_MAX_FAILURES = 5
+KIOSK_FAILURE_WINDOW = dt.timedelta(minutes=15)
+
+
+def kiosk_locked(session: Session, username: str) -> bool:
+    """Whether the kiosk has seen too many wrong passwords for `username` lately."""
+    from muster.core.models import AuditEvent
+
+    return (
+        AuditEvent.objects.filter(
+            action="signin.refused",
+            object_type=session._meta.label_lower,
+            object_id=str(session.pk),
+            reason=_kiosk_reason(username),
+            occurred_at__gte=timezone.now() - KIOSK_FAILURE_WINDOW,
+        ).count()
+        >= KIOSK_MAX_FAILURES
+    )
+
+
+def _kiosk_reason(username: str) -> str:
+    return f"Kiosk sign-in with wrong credentials for '{username[:150]}'."
+
+
+def refuse_unknown_officer(*, acting_user: Any, session: Session) -> NoReturn:
+    """Audit and refuse a phone sign-in that names no existing officer."""
+    _refuse(acting_user, session, None, "Tried to sign in an officer id that does not exist.")
+    raise PermissionDenied("Members sign in for themselves only; nobody may sign for another.")
+
+
 def refuse_kiosk_login(*, acting_user: Any, session: Session, username: str) -> None:
     """Audit a kiosk sign-in whose username and password did not match (the actor is the
     person running the kiosk)."""
-    why = f"Kiosk sign-in with wrong credentials for '{username[:150]}'."
-    _refuse(acting_user, session, None, why)
+    _refuse(acting_user, session, None, _kiosk_reason(username))
 
 
 @dataclass(frozen=True)
@@ -196,10 +241,19 @@ def record_paper_sheet(
     require(acting_user, "training.run_session", session)
     if session.status != SessionStatus.SCHEDULED:
         raise ValidationError({"session": "Only an open session takes sign-ins."})
+    if session.paper_sheet:
+        # One scan per session: a second would replace the evidence of the first batch.
+        raise ValidationError(
+            {
+                "scan": "A scanned sheet is already attached to this session; members missing "
+                "from it sign in at the kiosk or are entered by the Training Unit."
+            }
+        )
     check_upload(scan, field="scan")
     wanted = list(lines)
     if not wanted:
         raise ValidationError({"officers": "Tick the members who signed the sheet."})
+    _refuse_instructors(session, [line.officer for line in wanted])
     duration = _duration_minutes(session)
     for line in wanted:
         if line.officer.agency_id != session.course.agency_id:
@@ -215,8 +269,13 @@ def record_paper_sheet(
         names = ", ".join(str(s.officer) for s in already.select_related("officer"))
         raise ValidationError({"officers": f"Already signed in: {names}."})
     with transaction.atomic():
+        # Re-read under a lock: a close or cancel that happened meanwhile must not be undone.
+        locked = Session.objects.select_for_update().get(pk=session.pk)
+        if locked.status != SessionStatus.SCHEDULED or locked.paper_sheet:
+            raise ValidationError({"session": "The session changed meanwhile; reload the page."})
         before = snapshot(session)
-        session.paper_sheet.save(getattr(scan, "name", "sheet"), scan, save=True)
+        session.paper_sheet.save(getattr(scan, "name", "sheet"), scan, save=False)
+        session.save(update_fields=["paper_sheet"])
         rows = []
         for line in wanted:
             row = SignIn.objects.create(
@@ -302,6 +361,7 @@ def close_session(
             raise ValidationError({"session": "This session is not open; it cannot be closed."})
         session.refresh_from_db()
         records = []
+        teaching = set(session.instructors.values_list("pk", flat=True))
         sign_ins = list(session.sign_ins.select_related("officer__agency").order_by("pk"))
         for row in sign_ins:
             if row.pk in departures:
@@ -319,8 +379,8 @@ def close_session(
                         after=snapshot(row),
                     )
             minutes = credited_minutes(session, row.late_minutes, row.early_minutes)
-            if minutes == 0:
-                continue
+            if minutes == 0 or row.officer_id in teaching:
+                continue  # instructors are credited below, once
             records.append(
                 _enter_training_record(
                     acting_user=acting_user,
@@ -403,6 +463,10 @@ def notify_absence(*, acting_user: Any, session: Session, reason: str) -> Absenc
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "Say briefly why you cannot attend."})
+    if SignIn.objects.filter(session=session, officer=officer).exists():
+        raise ValidationError({"session": "You have signed in to this session already."})
+    if AbsenceNotice.objects.filter(session=session, officer=officer).exists():
+        raise ValidationError({"session": "You have given notice for this session already."})
     with transaction.atomic():
         notice = AbsenceNotice.objects.create(session=session, officer=officer, reason=reason)
         before = snapshot(enrolment)
@@ -437,6 +501,8 @@ def _mail_supervisors(notice: AbsenceNotice) -> None:
 def acknowledge_absence(*, acting_user: Any, notice: AbsenceNotice) -> AbsenceNotice:
     """The member's supervisor marks the notice as seen; audited."""
     require(acting_user, "training.acknowledge_absence", notice.officer)
+    if getattr(acting_user, "officer_id", None) == notice.officer_id:
+        raise PermissionDenied("A notice of absence is seen by someone other than its author.")
     with transaction.atomic():
         before = snapshot(notice)
         changed = AbsenceNotice.objects.filter(pk=notice.pk, seen_at__isnull=True).update(

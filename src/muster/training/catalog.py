@@ -108,6 +108,20 @@ def update_course(
         _check_category(course.agency, fields["category"] or "")
     with transaction.atomic():
         course = Course.objects.select_for_update().get(pk=course.pk)
+        if (
+            course.needs_legal_review
+            and fields.get("needs_legal_review") is False
+            and course.reviews.exists()
+            and not acting_user.has_perm("training.review_course", course)
+        ):
+            # A box ticked by mistake may be unticked before anyone reviews the course; once
+            # counsel or HR has looked at it, unticking would skip the review policy III.G requires.
+            raise ValidationError(
+                {
+                    "needs_legal_review": "General Counsel or HR has reviewed this course; only "
+                    "they may decide that it no longer needs their review."
+                }
+            )
         before = _course_state(course)
         topic_rows = _topic_rows(topics) if topics is not None else None
         for name, value in fields.items():

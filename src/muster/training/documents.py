@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from muster.training.models import EnrolmentStatus, Session, SessionStatus
+from muster.training.models import Enrolment, EnrolmentStatus, Session, SessionStatus
 
 # Blank lines at the foot of the sheet for members who come without being enrolled.
 WALK_IN_LINES = 6
 
 
-def sign_in_sheet_pdf(session: Session, *, base_url: str) -> bytes:
-    """The paper sign-in sheet for a session held without devices, with its roster."""
+def sign_in_sheet_pdf(session: Session, *, user: Any, base_url: str) -> bytes:
+    """The paper sign-in sheet for a session held without devices, with the roster `user`
+    may read (the whole roster for those who run the session)."""
     from weasyprint import HTML  # imported here: it loads Pango, which only this page needs
 
     enrolled = (
-        session.enrolments.filter(status=EnrolmentStatus.ENROLLED)
+        Enrolment.objects.visible_to(user)
+        .filter(session=session, status=EnrolmentStatus.ENROLLED)
         .select_related("officer__unit")
         .order_by("officer__last_name", "officer__first_name")
     )

@@ -230,8 +230,23 @@ class EnrolmentStatus(models.TextChoices):
     ABSENT = "absent", "Cannot attend (supervisor notified)"
 
 
+def _taught_by(user: Any) -> Q:
+    """Rows of the sessions the user teaches: an instructor takes attendance, so reads the
+    roster and sign-ins of their own sessions (and nothing else about those officers)."""
+    officer_id = getattr(user, "officer_id", None)
+    if officer_id is None:
+        return Q(pk__in=[])
+    return Q(session__in=Session.objects.filter(instructors__pk=officer_id).values("pk"))
+
+
 class EnrolmentQuerySet(OfficerScopedQuerySet["Enrolment"]):
-    """Enrolments, scoped through their officer."""
+    """Enrolments, scoped through their officer, plus the rosters of sessions the user teaches."""
+
+    def visible_to(self, user: Any) -> EnrolmentQuerySet:
+        """Only the rows this user may read."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(user.scope.officer_q(self.officer_path) | _taught_by(user))
 
 
 class Enrolment(models.Model):
@@ -267,7 +282,13 @@ class SignInMethod(models.TextChoices):
 
 
 class SignInQuerySet(OfficerScopedQuerySet["SignIn"]):
-    """Sign-ins, scoped through their officer."""
+    """Sign-ins, scoped through their officer, plus those of sessions the user teaches."""
+
+    def visible_to(self, user: Any) -> SignInQuerySet:
+        """Only the rows this user may read."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(user.scope.officer_q(self.officer_path) | _taught_by(user))
 
 
 class SignIn(models.Model):

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -24,6 +24,7 @@ from muster.core.audit import record_audit, snapshot
 from muster.core.services import require
 from muster.people.models import Officer
 from muster.training.models import (
+    CalendarFeedToken,
     Course,
     CourseStatus,
     Enrolment,
@@ -551,3 +552,29 @@ def void_qualification(
     """Void a qualification with a reason; it stays in history. Audited."""
     require(acting_user, "training.record_qualification", event.officer)
     return _void(acting_user, event, reason, "qualification", "qualification.void")
+
+
+# --- Calendar feeds ------------------------------------------------------------------------
+
+
+def calendar_token_for(*, acting_user: Any, renew: bool = False) -> CalendarFeedToken:
+    """The user's own calendar-feed secret, made on first use or renewed on request; audited.
+
+    The audit row names the user, never the secret itself.
+    """
+    if getattr(acting_user, "pk", None) is None:
+        raise PermissionDenied("Only a signed-in person has calendar feeds.")
+    with transaction.atomic():
+        current = CalendarFeedToken.objects.select_for_update().filter(user=acting_user).first()
+        if current is not None and not renew:
+            return current
+        if current is not None:
+            current.delete()
+        token = CalendarFeedToken.objects.create(user=acting_user)
+        record_audit(
+            actor=acting_user,
+            action="calendar.renew" if current is not None else "calendar.create",
+            obj=token,
+            after={"user": acting_user.pk},
+        )
+    return token

@@ -34,8 +34,10 @@ from muster.training.models import (
     SessionStatus,
     SignIn,
     SignInMethod,
+    TrainingRecord,
 )
 from muster.training.services import (
+    calendar_token_for,
     cancel_enrolment,
     cancel_session,
     enrol_officer,
@@ -203,7 +205,9 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .select_related("officer", "recorded_by")
         )
         context["records"] = list(
-            session.records.filter(voided_at__isnull=True)
+            TrainingRecord.objects.visible_to(user)
+            .current()
+            .filter(session=session)
             .select_related("officer")
             .order_by("participation", "officer__last_name")
         )
@@ -351,10 +355,12 @@ def session_sign_in(request: HttpRequest, pk: int) -> HttpResponse:
             claimed = int(request.POST.get("officer", ""))
         except ValueError:
             claimed = -1
-        target = Officer.objects.filter(pk=claimed, agency_id=session.course.agency_id).first()
+        # Looked up by id alone, so that any other id (even a made-up one) reaches the
+        # refusal in sign_in and leaves an audit row; nothing about that officer is shown.
+        target = Officer.objects.filter(pk=claimed).first()
         try:
             if target is None:
-                raise ValidationError({"officer": "Sign in as yourself."})
+                attendance.refuse_unknown_officer(acting_user=user, session=session)
             row = attendance.sign_in(
                 acting_user=user, session=session, officer=target, method=SignInMethod.PHONE
             )
@@ -386,6 +392,18 @@ def session_kiosk(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
+        if attendance.kiosk_locked(session, username):
+            messages.error(
+                request,
+                "Too many wrong passwords for this username here; wait a quarter of an hour "
+                "or ask the instructor.",
+            )
+            return render(
+                request,
+                "training/session_kiosk.html",
+                {"session": session, "form": KioskForm(), "signed_in": session.sign_ins.count()},
+                status=429,
+            )
         member = authenticate(request, username=username, password=form.cleaned_data["password"])
         if not isinstance(member, User) or member.officer is None:
             attendance.refuse_kiosk_login(
@@ -425,7 +443,9 @@ def session_kiosk(request: HttpRequest, pk: int) -> HttpResponse:
 def session_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     """The printable paper sign-in sheet with the roster (PDF)."""
     session = _runnable_session(request, pk)
-    pdf = sign_in_sheet_pdf(session, base_url=request.build_absolute_uri("/"))
+    pdf = sign_in_sheet_pdf(
+        session, user=signed_in_user(request), base_url=request.build_absolute_uri("/")
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     day = session.starts_at.astimezone(session.course.agency.zone).date().isoformat()
     response["Content-Disposition"] = (
@@ -435,8 +455,11 @@ def session_sheet(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _int(value: str | None) -> int:
+    text = (value or "0").strip()
     try:
-        return int(value or 0)
+        if not text.isascii():
+            raise ValueError(text)
+        return int(text)
     except ValueError as exc:
         raise ValidationError({"officers": f"'{value}' is not a whole number of minutes."}) from exc
 
@@ -447,20 +470,23 @@ def session_paper(request: HttpRequest, pk: int) -> HttpResponse:
     """Record who signed the paper sheet, with late and early minutes, and attach its scan."""
     session = _runnable_session(request, pk)
     user = signed_in_user(request)
-    candidates = list(
-        Officer.objects.visible_to(user)
+    signed = SignIn.objects.visible_to(user).filter(session=session).values("officer_id")
+    candidates = [
+        e.officer
+        for e in Enrolment.objects.visible_to(user)
         .filter(
-            enrolments__session=session,
-            enrolments__status__in=[EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITLISTED],
+            session=session,
+            status__in=[EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITLISTED],
         )
-        .exclude(sign_ins__session=session)
-        .order_by("last_name", "first_name")
-    )
+        .exclude(officer_id__in=signed)
+        .select_related("officer")
+        .order_by("officer__last_name", "officer__first_name")
+    ]
     form = PaperScanForm(request.POST or None, request.FILES or None)
     problems: list[str] = []
     status = 200
     if request.method == "POST":
-        chosen = {int(v) for v in request.POST.getlist("officer") if v.isdigit()}
+        chosen = {int(v) for v in request.POST.getlist("officer") if v.isdecimal() and v.isascii()}
         walk_in = request.POST.get("walk_in_serial", "").strip()
         try:
             lines = [
@@ -480,7 +506,10 @@ def session_paper(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 if extra is None:
                     raise ValidationError(
-                        {"walk_in_serial": f"No member with serial number {walk_in}."}
+                        {
+                            "walk_in_serial": f"No member you may record has serial number "
+                            f"{walk_in}; the Training Unit records members not on the roster."
+                        }
                     )
                 lines.append(attendance.PaperLine(officer=extra))
             attendance.record_paper_sheet(
@@ -681,7 +710,10 @@ def absence_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     """The Training Unit gives the member another session of the course."""
     notice = _visible_notice(request, pk)
     try:
-        new = _visible_session(request, int(request.POST.get("session", "0") or 0))
+        raw = request.POST.get("session", "")
+        if not raw.isdecimal():
+            raise ValidationError({"session": "Choose the session to offer."})
+        new = _visible_session(request, int(raw))
         attendance.offer_new_session(acting_user=request.user, notice=notice, session=new)
     except ValidationError as error:
         _flash_errors(request, error)
@@ -698,12 +730,11 @@ def absence_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
 def calendar_page(request: HttpRequest) -> HttpResponse:
     """The addresses of the member's calendar feeds, and a way to change them."""
     user = signed_in_user(request)
-    token, _ = CalendarFeedToken.objects.get_or_create(user=user)
     if request.method == "POST":
-        token.delete()
-        token = CalendarFeedToken.objects.create(user=user)
+        calendar_token_for(acting_user=user, renew=True)
         messages.success(request, "New calendar addresses made; the old ones no longer work.")
         return redirect("calendar")
+    token = calendar_token_for(acting_user=user)
     agencies = Agency.objects.filter(pk__in=user.scope.member_agency_ids).order_by("name")
     feeds = []
     if user.officer_id:
