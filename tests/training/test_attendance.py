@@ -31,6 +31,7 @@ from muster.training.services import (
     cancel_enrolment,
     enrol_officer,
     schedule_session,
+    update_session,
 )
 from tests.conftest import member
 from tests.factories import CourseFactory, MembershipFactory, SessionFactory, UserFactory
@@ -506,3 +507,57 @@ def test_notice_is_given_once_and_not_after_signing_in(world, session):
     with time_machine.travel(at(2), tick=False), pytest.raises(ValidationError, match="signed in"):
         attendance.notify_absence(acting_user=colleague_user, session=session, reason="Leaving")
     assert AbsenceNotice.objects.count() == 1
+
+
+def test_a_session_is_moved_and_more_places_move_the_waiting_list_up(world, session):
+    waiting = enrol_officer(
+        acting_user=world.training_user, session=session, officer=world.traffic_officer
+    )
+    assert waiting.status == EnrolmentStatus.WAITLISTED
+    later = START + dt.timedelta(days=1)
+    update_session(
+        acting_user=world.training_user,
+        session=session,
+        starts_at=later,
+        ends_at=later + dt.timedelta(hours=2),
+        location="Range 3",
+        capacity=3,
+        instructors=[],
+    )
+    session.refresh_from_db()
+    waiting.refresh_from_db()
+    assert (session.starts_at, session.location) == (later, "Range 3")
+    assert waiting.status == EnrolmentStatus.ENROLLED
+    event = AuditEvent.objects.get(action="session.update")
+    assert event.before["location"] == "Training Center"
+    assert event.after["location"] == "Range 3"
+
+
+def test_changing_a_session_is_for_the_training_unit_and_only_while_scheduled(world, session):
+    kwargs = {
+        "session": session,
+        "starts_at": START,
+        "ends_at": at(120),
+        "location": "Elsewhere",
+        "capacity": None,
+        "instructors": [],
+    }
+    with pytest.raises(PermissionDenied):
+        update_session(acting_user=world.officer_user, **kwargs)
+    with pytest.raises(ValidationError, match="end after"):
+        update_session(acting_user=world.training_user, **kwargs | {"ends_at": START})
+    attendance.sign_in(
+        acting_user=world.officer_user,
+        session=session,
+        officer=world.officer,
+        method=SignInMethod.PHONE,
+        at=at(0),
+    )
+    with pytest.raises(ValidationError, match="signed in as an attendee"):
+        update_session(acting_user=world.training_user, **kwargs | {"instructors": [world.officer]})
+    with time_machine.travel(at(125), tick=False):
+        attendance.close_session(acting_user=world.training_user, session=session)
+    with pytest.raises(ValidationError, match="Only a scheduled session"):
+        update_session(acting_user=world.training_user, **kwargs)
+    session.refresh_from_db()
+    assert session.location == "Training Center"

@@ -384,3 +384,19 @@ def test_calendar_addresses_are_made_and_renewed_with_an_audit_row(client, world
         ("calendar.create", {"user": world.officer_user.pk}),
         ("calendar.renew", {"user": world.officer_user.pk}),
     ]
+
+
+def test_training_staff_change_a_session_from_its_page(client, world, session):
+    client.force_login(world.officer_user)
+    assert client.get(reverse("session-edit", args=[session.pk])).status_code == 403
+    client.force_login(world.training_user)
+    page = client.get(reverse("session-edit", args=[session.pk])).content.decode()
+    assert 'value="09:00"' in page  # shown in the agency's time
+    response = client.post(
+        reverse("session-edit", args=[session.pk]),
+        {"day": "2026-11-20", "starts": "10:00", "ends": "12:00", "location": "Gym"},
+    )
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert session.starts_at == START + dt.timedelta(hours=1)
+    assert session.location == "Gym"

@@ -134,6 +134,59 @@ def schedule_session(
     return session
 
 
+def update_session(
+    *,
+    acting_user: Any,
+    session: Session,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    location: str,
+    capacity: int | None,
+    instructors: Iterable[Officer],
+) -> Session:
+    """Move a scheduled session, change its room, places or instructors; audited.
+
+    More places move waiting members up; fewer places never take a place away from someone
+    already enrolled. An instructor who has signed in as an attendee cannot be added.
+    """
+    require(acting_user, "training.manage_sessions", session)
+    if ends_at <= starts_at:
+        raise ValidationError({"ends_at": "The session must end after it starts."})
+    teachers = list(instructors)
+    if any(t.agency_id != session.course.agency_id for t in teachers):
+        raise ValidationError({"instructors": "Instructors must belong to the course's agency."})
+    signed = set(session.sign_ins.values_list("officer_id", flat=True))
+    clash = [str(t) for t in teachers if t.pk in signed]
+    if clash:
+        raise ValidationError(
+            {"instructors": f"{', '.join(clash)} signed in as an attendee of this session."}
+        )
+    with transaction.atomic():
+        locked = Session.objects.select_for_update().get(pk=session.pk)
+        if locked.status != SessionStatus.SCHEDULED:
+            raise ValidationError({"session": "Only a scheduled session can be changed."})
+        before = snapshot(locked) | {
+            "instructors": sorted(locked.instructors.values_list("pk", flat=True))
+        }
+        locked.starts_at, locked.ends_at = starts_at, ends_at
+        locked.location, locked.capacity = location, capacity
+        locked.full_clean(exclude=["course"], validate_constraints=False)
+        locked.save(update_fields=["starts_at", "ends_at", "location", "capacity"])
+        locked.instructors.set(teachers)
+        record_audit(
+            actor=acting_user,
+            action="session.update",
+            obj=locked,
+            agency_id=locked.course.agency_id,
+            before=before,
+            after=snapshot(locked) | {"instructors": sorted(t.pk for t in teachers)},
+        )
+        while _promote_waiting(locked, acting_user) is not None:
+            pass
+    session.refresh_from_db()
+    return session
+
+
 def enrol_officer(*, acting_user: Any, session: Session, officer: Officer) -> Enrolment:
     """Give an officer a place in a session, or a place on its waiting list when full; audited."""
     require(acting_user, "training.manage_sessions", session)

@@ -19,8 +19,12 @@ class ScheduleForm(forms.Form):
 
     course = forms.ModelChoiceField(queryset=Course.objects.none())
     day = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
-    starts = forms.TimeField(label="Starts", widget=forms.TimeInput(attrs={"type": "time"}))
-    ends = forms.TimeField(label="Ends", widget=forms.TimeInput(attrs={"type": "time"}))
+    starts = forms.TimeField(
+        label="Starts", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    ends = forms.TimeField(
+        label="Ends", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
     location = forms.CharField(max_length=200)
     capacity = forms.IntegerField(
         min_value=1, required=False, help_text="Leave empty for no limit; later enrolments wait."
@@ -92,3 +96,39 @@ class PaperScanForm(forms.Form):
         label="Scan of the signed sheet (PDF, PNG or JPEG)",
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
     )
+
+
+class SessionEditForm(forms.Form):
+    """Move a scheduled session or change its room, places or instructors."""
+
+    day = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    starts = forms.TimeField(
+        label="Starts", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    ends = forms.TimeField(
+        label="Ends", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    location = forms.CharField(max_length=200)
+    capacity = forms.IntegerField(
+        min_value=1,
+        required=False,
+        help_text="More places move waiting members up; fewer never remove anyone enrolled.",
+    )
+    instructors = forms.ModelMultipleChoiceField(queryset=Officer.objects.none(), required=False)
+
+    def __init__(self, *args: Any, agency: Agency, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.agency = agency
+        teachers = self.fields["instructors"]
+        assert isinstance(teachers, forms.ModelMultipleChoiceField)
+        teachers.queryset = Officer.objects.filter(agency=agency).serving().order_by("last_name")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        day, starts, ends = data.get("day"), data.get("starts"), data.get("ends")
+        if day and starts and ends:
+            data["starts_at"] = dt.datetime.combine(day, starts, tzinfo=self.agency.zone)
+            data["ends_at"] = dt.datetime.combine(day, ends, tzinfo=self.agency.zone)
+            if data["ends_at"] <= data["starts_at"]:
+                raise ValidationError({"ends": "The session must end after it starts."})
+        return data

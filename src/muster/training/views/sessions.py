@@ -42,6 +42,7 @@ from muster.training.services import (
     cancel_session,
     enrol_officer,
     schedule_session,
+    update_session,
 )
 from muster.training.session_forms import (
     EnrolForm,
@@ -49,6 +50,7 @@ from muster.training.session_forms import (
     PaperScanForm,
     ReasonForm,
     ScheduleForm,
+    SessionEditForm,
 )
 
 TICKETS = "sign_in_tickets"
@@ -214,6 +216,46 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if manages and session.status == SessionStatus.SCHEDULED:
             context["enrol_form"] = EnrolForm(agency=session.course.agency)
     return render(request, "training/session_detail.html", context)
+
+
+@never_cache
+@login_required
+def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a scheduled session, or change its room, places or instructors."""
+    session = _visible_session(request, pk)
+    if not request.user.has_perm("training.manage_sessions", session):
+        raise PermissionDenied("Only the Training Unit changes sessions.")
+    agency = session.course.agency
+    starts = timezone.localtime(session.starts_at, agency.zone)
+    ends = timezone.localtime(session.ends_at, agency.zone)
+    initial = {
+        "day": starts.date(),
+        "starts": starts.time(),
+        "ends": ends.time(),
+        "location": session.location,
+        "capacity": session.capacity,
+        "instructors": list(session.instructors.all()),
+    }
+    form = SessionEditForm(request.POST or None, agency=agency, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            update_session(
+                acting_user=request.user,
+                session=session,
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                location=data["location"],
+                capacity=data["capacity"],
+                instructors=data["instructors"],
+            )
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, problems)
+        else:
+            messages.success(request, "The session is changed.")
+            return redirect("session-detail", pk=pk)
+    return render(request, "training/session_edit.html", {"form": form, "session": session})
 
 
 @require_POST
@@ -810,6 +852,7 @@ urlpatterns: list[URLPattern] = [
     path("sessions/", session_list, name="session-list"),
     path("sessions/new/", session_new, name="session-new"),
     path("sessions/<int:pk>/", session_detail, name="session-detail"),
+    path("sessions/<int:pk>/edit/", session_edit, name="session-edit"),
     path("sessions/<int:pk>/enrol/", session_enrol, name="session-enrol"),
     path("sessions/<int:pk>/cancel/", session_cancel, name="session-cancel"),
     path("sessions/<int:pk>/code/", session_code, name="session-code"),
