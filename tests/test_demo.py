@@ -148,3 +148,25 @@ def test_the_demo_has_training_unit_work_for_every_role(demo):
         "approved",
     }
     assert CertificationRequest.objects.filter(status="draft").exists()
+
+
+def test_the_training_units_home_page_counts_what_waits_for_it(demo, client):
+    with time_machine.travel(dt.datetime(2026, 11, 20, 18, 0, tzinfo=dt.UTC), tick=False):
+        client.login(username="training", password=DEMO_PASSWORD)
+        page = client.get("/").content.decode()
+        client.login(username="officer", password=DEMO_PASSWORD)
+        officer_page = client.get("/").content.decode()
+    assert "Waiting for the Training Unit" in page
+    for label in (
+        "outside-training submissions to review",
+        "roll-call reports to enter",
+        "course certification requests submitted",
+        "members waiting for a new training date",
+    ):
+        assert label in page
+    assert "Waiting for the Training Unit" not in officer_page
+    # The session under way today is listed among the officer's sessions.
+    under_way = Session.objects.get(
+        starts_at__date=TODAY, enrolments__officer__user__username="officer"
+    )
+    assert f'href="/sessions/{under_way.pk}/"' in officer_page

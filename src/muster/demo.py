@@ -911,5 +911,6 @@ def load_demo(today: dt.date | None = None, stdout: IO[str] | None = None) -> bo
 def print_logins(out: IO[str]) -> None:
     """Print the demo logins, as the login page lists them."""
     print(f"\nDemo logins (password for all: {DEMO_PASSWORD}):", file=out)
+    width = max(len(login.role_label) for login in DEMO_LOGINS)
     for login in DEMO_LOGINS:
-        print(f"  {login.username:<12} {login.role_label:<30} {login.where}", file=out)
+        print(f"  {login.username:<12} {login.role_label:<{width}} {login.where}", file=out)

@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
@@ -41,6 +42,8 @@ class AgencyPanel:
     recent_records: list[TrainingRecord] = field(default_factory=list)
     records_this_period: int = 0
     awaiting_new_date: int = 0
+    # What waits for the Training Unit: (label, count, address), shown when not zero.
+    queues: list[tuple[str, int, str]] = field(default_factory=list)
 
 
 def _officer_panel(request: HttpRequest, officer: Officer) -> dict[str, Any]:
@@ -67,7 +70,7 @@ def _officer_panel(request: HttpRequest, officer: Officer) -> dict[str, Any]:
         .filter(
             enrolments__officer=officer,
             enrolments__status__in=[EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITLISTED],
-            starts_at__gte=timezone.now(),
+            ends_at__gte=timezone.now(),
             status=SessionStatus.SCHEDULED,
         )
         .select_related("course")
@@ -82,7 +85,7 @@ def _officer_panel(request: HttpRequest, officer: Officer) -> dict[str, Any]:
     )
     teaching = (
         Session.objects.visible_to(request.user)
-        .filter(instructors=officer, starts_at__gte=timezone.now(), status=SessionStatus.SCHEDULED)
+        .filter(instructors=officer, ends_at__gte=timezone.now(), status=SessionStatus.SCHEDULED)
         .select_related("course")
         .order_by("starts_at")[:5]
     )
@@ -172,7 +175,7 @@ def _agency_panels(request: HttpRequest) -> list[AgencyPanel]:
             .filter(
                 course__agency=agency,
                 status=SessionStatus.SCHEDULED,
-                starts_at__gte=timezone.now(),
+                ends_at__gte=timezone.now(),
             )
             .select_related("course")
             .annotate(enrolled=Count("enrolments", filter=Q(enrolments__status="enrolled")))
@@ -194,8 +197,47 @@ def _agency_panels(request: HttpRequest) -> list[AgencyPanel]:
         panel.recent_records = list(
             records.select_related("officer").order_by("-entered_at", "-id")[:8]
         )
+        panel.queues = _training_queues(request, agency, panel.awaiting_new_date)
         panels.append(panel)
     return panels
+
+
+def _training_queues(
+    request: HttpRequest, agency: Agency, awaiting_new_date: int
+) -> list[tuple[str, int, str]]:
+    """Counts of the work waiting for the Training Unit, each read through visible_to."""
+    from muster.certification.models import CertificationRequest, RequestStatus
+    from muster.outside.models import OutsideTrainingSubmission, SubmissionStatus
+    from muster.rollcall.models import ReportStatus, RollCallReport
+
+    user = request.user
+    if not user.has_perm("training.record_training", agency):
+        return []
+    counts = [
+        (
+            "outside-training submissions to review",
+            OutsideTrainingSubmission.objects.visible_to(user)
+            .filter(officer__agency=agency, status=SubmissionStatus.SUBMITTED)
+            .count(),
+            reverse("outside-queue"),
+        ),
+        (
+            "roll-call reports to enter",
+            RollCallReport.objects.visible_to(user)
+            .filter(agency=agency, status=ReportStatus.FORWARDED)
+            .count(),
+            reverse("rollcall-list"),
+        ),
+        (
+            "course certification requests submitted",
+            CertificationRequest.objects.visible_to(user)
+            .filter(agency=agency, status=RequestStatus.SUBMITTED)
+            .count(),
+            reverse("certification-list"),
+        ),
+        ("members waiting for a new training date", awaiting_new_date, reverse("absence-list")),
+    ]
+    return [row for row in counts if row[1]]
 
 
 def _commission_panels(request: HttpRequest) -> list[dict[str, Any]]:
