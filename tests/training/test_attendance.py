@@ -30,6 +30,7 @@ from muster.training.models import (
 from muster.training.services import (
     cancel_enrolment,
     enrol_officer,
+    record_training,
     schedule_session,
     update_session,
 )
@@ -561,3 +562,26 @@ def test_changing_a_session_is_for_the_training_unit_and_only_while_scheduled(wo
         update_session(acting_user=world.training_user, **kwargs)
     session.refresh_from_db()
     assert session.location == "Training Center"
+
+
+def test_running_a_session_credits_only_who_was_there(world, session):
+    teacher_user = UserFactory(officer=world.traffic_officer)
+    session.instructors.set([world.traffic_officer])
+    with pytest.raises(ValidationError, match="neither signed in to nor taught it"):
+        record_training(
+            acting_user=teacher_user,
+            officer=world.officer,
+            completed_on=START.date(),
+            source=RecordSource.SIGN_IN,
+            course=session.course,
+            session=session,
+        )
+    with pytest.raises(PermissionDenied):  # nor anything by hand
+        record_training(
+            acting_user=teacher_user,
+            officer=world.officer,
+            completed_on=START.date(),
+            source=RecordSource.MANUAL,
+            course=session.course,
+        )
+    assert not TrainingRecord.objects.exists()

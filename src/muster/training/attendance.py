@@ -39,7 +39,7 @@ from muster.training.models import (
     SignInMethod,
     TrainingRecord,
 )
-from muster.training.services import _enter_training_record, _promote_waiting, enrol_officer
+from muster.training.services import _promote_waiting, enrol_officer, record_training
 
 # The code on the screen changes every CODE_STEP seconds; a scan is accepted with the current
 # code or the one just before it, so a code works for at most two steps (20 seconds).
@@ -382,7 +382,7 @@ def close_session(
             if minutes == 0 or row.officer_id in teaching:
                 continue  # instructors are credited below, once
             records.append(
-                _enter_training_record(
+                record_training(
                     acting_user=acting_user,
                     officer=row.officer,
                     completed_on=completed_on,
@@ -397,7 +397,7 @@ def close_session(
             )
         for teacher in session.instructors.all():
             records.append(
-                _enter_training_record(
+                record_training(
                     acting_user=acting_user,
                     officer=teacher,
                     completed_on=completed_on,

@@ -329,40 +329,15 @@ def record_training(
     what was credited. Training before the officer's hire date is refused (it belongs to no
     agency record), as is training dated in the agency's future.
     """
-    require(acting_user, "training.record_training", officer)
-    # Every parameter passes through unchanged; nothing else is local yet.
-    return _enter_training_record(**locals())
-
-
-def _enter_training_record(
-    *,
-    acting_user: Any,
-    officer: Officer,
-    completed_on: dt.date,
-    source: str,
-    course: Course | None = None,
-    session: Session | None = None,
-    kind: str | None = None,
-    title: str = "",
-    minutes: int | None = None,
-    credit_hours: Decimal | None = None,
-    semester_hours: Decimal | None = None,
-    participation: str = Participation.ATTENDEE,
-    delivery: str | None = None,
-    category: str | None = None,
-    topics: Iterable[str] | None = None,
-    provider: str | None = None,
-    approved_provider: bool | None = None,
-    post_certified: bool | None = None,
-    location: str = "",
-    instructor_name: str = "",
-    evidence: UploadedFile[Any] | str | None = None,
-    attributed_to_period: str = "",
-    supersedes: TrainingRecord | None = None,
-    reason: str = "",
-) -> TrainingRecord:
-    """record_training without the permission check, for services that checked their own
-    (closing a session may be done by its instructor, who cannot enter records by hand)."""
+    if source == RecordSource.SIGN_IN and session is not None:
+        # Closing a session enters its records; the session's instructor may close it
+        # though they cannot enter records by hand. Only for who was there.
+        require(acting_user, "training.run_session", session)
+        present = session.sign_ins.filter(officer=officer).exists()
+        if not present and not session.instructors.filter(pk=officer.pk).exists():
+            raise ValidationError({"officer": f"{officer} neither signed in to nor taught it."})
+    else:
+        require(acting_user, "training.record_training", officer)
     agency = officer.agency
     if course is not None and course.agency_id != officer.agency_id:
         raise ValidationError({"course": "The course belongs to another agency's catalog."})
