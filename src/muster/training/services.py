@@ -329,7 +329,10 @@ def record_training(
     what was credited. Training before the officer's hire date is refused (it belongs to no
     agency record), as is training dated in the agency's future.
     """
-    if source == RecordSource.SIGN_IN and session is not None:
+    may_enter = acting_user is not None and acting_user.has_perm(
+        "training.record_training", officer
+    )
+    if not may_enter and source == RecordSource.SIGN_IN and session is not None:
         # Closing a session enters its records; the session's instructor may close it
         # though they cannot enter records by hand. Only for who was there.
         require(acting_user, "training.run_session", session)
