@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "muster.outside",
     "muster.certification",
     "muster.rollcall",
+    "muster.reports",
 ]
 
 MIDDLEWARE = [
