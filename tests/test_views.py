@@ -91,7 +91,9 @@ def test_the_supervisor_home_lists_their_unit_with_compliance(client, world):
     assert world.colleague.last_name in body
     assert world.traffic_officer.last_name not in body
     assert "2 of 24 h" in body
-    assert "Deficient" in body
+    assert "<strong>1</strong> deficient" in body  # the colleague; Traffic is not his unit
+    assert "<strong>2</strong> serving officers" in body
+    assert "At risk, soonest due first" in body
 
 
 def test_the_training_home_shows_the_agency_panel(client, world):
@@ -128,10 +130,13 @@ def test_the_home_page_needs_a_fixed_number_of_queries(
         officer = OfficerFactory(agency=world.agency, unit=world.north)
         add_minutes(world, officer, 50)  # through the service, so each has its snapshots
     client.force_login(world.supervisor_user)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(14):
         body = client.get("/").content.decode()
-    assert body.count('href="/officers/') >= 22
-    assert body.count("1 of 24 h") >= 20
+    assert "<strong>22</strong> serving officers" in body
+    assert body.count("1 of 24 h") == 10  # the ten most at risk; the rest on the unit page
+    with django_assert_max_num_queries(12):
+        page = client.get(f"/units/{world.patrol.pk}/compliance/", {"sort": "name"})
+    assert page.content.decode().count('href="/officers/') >= 22
 
 
 @pytest.mark.parametrize(

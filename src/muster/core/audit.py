@@ -185,3 +185,20 @@ def verify_chain() -> list[ChainBreak]:
     """Every break in the audit chain; an empty list means the log is intact."""
     with transaction.atomic():
         return list(iter_chain_breaks())
+
+
+def audit_read(*, actor: Any, officer: Any, what: str) -> None:
+    """Log that `actor` opened or exported `what` of another officer's confidential record.
+
+    An officer reading their own record is not logged; anyone else is, once per request.
+    """
+    if getattr(actor, "officer_id", None) == officer.pk:
+        return
+    with transaction.atomic():
+        record_audit(
+            actor=actor,
+            action="officer.read",
+            obj=officer,
+            agency_id=officer.agency_id,
+            after={"what": what},
+        )

@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from muster.accounts.models import AGENCY_WIDE_ROLES, Membership, Role, User
 from muster.agencies.models import Agency
 from muster.compliance.models import ComplianceSnapshot
-from muster.compliance.services import current_snapshots, what_if
+from muster.compliance.services import what_if
 from muster.people.models import LeavePeriod, Officer, OfficerStatus
 from muster.training.models import (
     AbsenceNotice,
@@ -95,9 +95,17 @@ def _officer_panel(request: HttpRequest, officer: Officer) -> dict[str, Any]:
         .select_related("session__course", "rescheduled_to__course")
         .order_by("-notified_at")[:5]
     )
+    from muster.outside.models import OPEN_STATUSES, OutsideTrainingSubmission
+
+    pending = (
+        OutsideTrainingSubmission.objects.visible_to(request.user)
+        .filter(officer=officer, status__in=OPEN_STATUSES)
+        .order_by("-submitted_at")[:5]
+    )
     return {
         "officer": officer,
         "period": period,
+        "pending_outside": list(pending),
         "teaching": list(teaching),
         "absences": list(absences),
         "records": records,
@@ -119,35 +127,26 @@ def signed_in_user(request: HttpRequest) -> User:
 
 
 def _supervisor_panels(request: HttpRequest) -> list[dict[str, Any]]:
+    """Each supervised unit's counts, its officers most at risk, and its unseen notices."""
+    from muster.reports.unit_views import unit_summary
+
     panels = []
     memberships = (
         Membership.objects.active()
         .filter(user=signed_in_user(request), role=Role.SUPERVISOR)
-        .select_related("unit", "agency")
+        .select_related("unit__agency", "agency")
     )
     for m in memberships:
-        # The membership constraint guarantees both for supervisors.
-        assert m.unit is not None
-        assert m.agency is not None
-        today = m.agency.today()
-        period = m.agency.training_year(today)
-        officers = list(
-            Officer.objects.visible_to(request.user)
-            .serving()
-            .filter(unit__path__startswith=m.unit.path)
-            .select_related("unit")
-            .order_by("last_name", "first_name")
-        )
-        snapshots = current_snapshots(request.user, [o.pk for o in officers], today)
-        rows = [(o, snapshots.get(o.pk)) for o in officers]
+        assert m.unit is not None  # the membership constraint guarantees it for supervisors
         unseen = (
             AbsenceNotice.objects.visible_to(request.user)
             .filter(officer__unit__path__startswith=m.unit.path, seen_at__isnull=True)
+            .exclude(officer=getattr(request.user, "officer", None))
             .select_related("officer", "session__course")
             .order_by("session__starts_at")
         )
         panels.append(
-            {"unit": m.unit, "period": period, "rows": rows, "absences": list(unseen[:20])}
+            {"summary": unit_summary(request.user, m.unit), "absences": list(unseen[:20])}
         )
     return panels
 

@@ -117,7 +117,11 @@ class Table:
         """The current page's rows as (value, link, numeric) cells, in column order."""
         return [
             [
-                (c.value(row), str(row.get(c.href_key, "")) if c.href_key else "", c.numeric)
+                (
+                    _shown(c.value(row)),
+                    str(row.get(c.href_key, "")) if c.href_key else "",
+                    c.numeric,
+                )
                 for c in self.columns
             ]
             for row in self.page.object_list
@@ -152,6 +156,14 @@ class Table:
         if fmt == "xlsx":
             return xlsx_response(header, body, self.filename)
         return csv_response(header, body, self.filename)
+
+
+def _shown(value: Any) -> Any:
+    """A cell as the page shows it: decimals without trailing zeros (24, 2.4)."""
+    if isinstance(value, Decimal):
+        text = f"{value.normalize():f}"
+        return "0" if text in ("-0", "0E-2") else text
+    return value
 
 
 def _plain(value: Any) -> Any:
