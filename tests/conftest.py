@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -86,3 +88,22 @@ def commission_user(db: None) -> User:
     user = UserFactory()
     Membership.objects.create(user=user, role=Role.COMMISSION_STAFF, state="MO")
     return user
+
+
+@contextmanager
+def counted_queries() -> Iterator[list[str]]:
+    """Every SQL statement run inside the block, requests included.
+
+    The test client's request_started signal empties the connection's query log, so
+    CaptureQueriesContext (and django_assert_num_queries) undercount around a request.
+    """
+    from django.db import connection
+
+    statements: list[str] = []
+
+    def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        yield statements

@@ -8,6 +8,8 @@ browser context (its own cookies) and written as its own step below.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.db.models import Q
 from django.utils import timezone
 from playwright.sync_api import Page, expect
@@ -29,6 +31,62 @@ def test_the_demo_training_staff_and_officer_each_see_what_their_role_allows(
 
     the_training_officer_signs_in_finds_an_officer_and_reads_their_record(open_page())
     the_officer_reads_their_own_training_but_not_another_agencys_officer(open_page())
+    the_sergeant_finds_who_is_at_risk_and_opens_their_record(open_page())
+    the_chief_reads_the_dashboard_charts_and_tables(open_page())
+    the_state_commission_opens_an_agencys_dashboard_and_report(open_page())
+
+
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+
+def shot(page: Page, name: str) -> None:
+    """Keep a picture of each role's page as a test artifact."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / f"home-{name}.png", full_page=True)
+
+
+def the_sergeant_finds_who_is_at_risk_and_opens_their_record(page: Page) -> None:
+    page.goto("/login/")
+    sign_in(page, "sergeant", DEMO_PASSWORD)
+    unit = page.get_by_role("region", name="Patrol Division and its sub-units")
+    expect(unit.get_by_text("serving officers")).to_be_visible()
+    shot(page, "sergeant")
+    unit.get_by_role("link", name="Every officer of Patrol Division").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Patrol Division and its sub-units")
+    page.get_by_role("checkbox", name="At risk only").check()
+    page.get_by_role("button", name="Show").click()
+    rows = page.locator("table.sortable tbody tr")
+    expect(rows.first).to_contain_text("Yes")
+    page.get_by_role("link", name="Officer", exact=True).click()  # sort by name
+    expect(page.locator("th[aria-sort=ascending]")).to_have_text("Officer ▲")
+    shot(page, "sergeant-unit-list")
+    first = rows.first.get_by_role("link").first
+    name = first.inner_text()
+    first.click()
+    last, first_name = name.split(", ", 1)
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"{first_name} {last}")
+
+
+def the_chief_reads_the_dashboard_charts_and_tables(page: Page) -> None:
+    page.goto("/login/")
+    sign_in(page, "chief", DEMO_PASSWORD)
+    shot(page, "chief")
+    page.get_by_role("link", name="Dashboard: compliance by unit").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Training dashboard")
+    expect(page.get_by_role("img").first).to_be_visible()  # a server-drawn SVG chart
+    expect(page.get_by_role("heading", name="Compliance by unit")).to_be_visible()
+    shot(page, "chief-dashboard")
+
+
+def the_state_commission_opens_an_agencys_dashboard_and_report(page: Page) -> None:
+    page.goto("/login/")
+    sign_in(page, "mo-post", DEMO_PASSWORD)
+    agencies = page.get_by_role("region", name="Agencies in MO")
+    expect(agencies.get_by_role("link", name=OSAGE_FALLS)).to_be_visible()
+    shot(page, "mo-post")
+    agencies.get_by_role("link", name="State report").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("State report")
+    shot(page, "mo-post-state-report")
 
 
 def the_training_officer_signs_in_finds_an_officer_and_reads_their_record(page: Page) -> None:

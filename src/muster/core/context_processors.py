@@ -20,8 +20,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     officer_id = getattr(user, "officer_id", None)
     if officer_id:
         items.append(("my-record", "My training", reverse("officer-detail", args=[officer_id])))
-    if scope.everything or scope.agency_ids or scope.states or scope.unit_paths:
-        label = "My unit" if scope.all_roles() <= {Role.SUPERVISOR, Role.OFFICER} else "Officers"
+    only_supervises = scope.all_roles() <= {Role.SUPERVISOR, Role.OFFICER}
+    if only_supervises and len(scope.unit_paths) == 1 and not scope.everything:
+        # A unit's path ends with its own id ("/3/17/" is unit 17).
+        unit_id = int(scope.unit_paths[0].strip("/").split("/")[-1])
+        items.append(("my-unit", "My unit", reverse("unit-compliance", args=[unit_id])))
+    elif scope.everything or scope.agency_ids or scope.states or scope.unit_paths:
+        label = "My unit" if only_supervises else "Officers"
         items.append(("officers", label, reverse("officer-list")))
     member = scope.everything or bool(scope.member_agency_ids)
     if member:

@@ -77,10 +77,8 @@ def unit_rows(user: Any, unit: Unit) -> tuple[list[dict[str, Any]], tuple[dt.dat
     )
     ids = [o.pk for o in officers]
     snapshots = current_snapshots(user, ids, today)
-    deadline = max(
-        (s.grace_until or s.deadline or period[1] for s in snapshots.values()), default=period[1]
-    )
-    minutes = risk.scheduled_minutes(user, ids, deadline)
+    # Sessions up to the end of the period, as on the agency dashboard.
+    minutes = risk.scheduled_minutes(user, ids, period[1])
     per_hour = risk.minutes_per_hour(agency.rule_pack, today)
     rows = []
     for officer in officers:
