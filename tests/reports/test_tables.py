@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from decimal import Decimal
 
@@ -29,6 +30,18 @@ def test_sorting_is_case_blind_numeric_and_puts_empty_cells_last():
     assert [r["name"] for r in table({"sort": "-hours"}).rows] == ["A", "c", "b"]
     assert [r["name"] for r in table({"sort": "hours"}).rows] == ["b", "c", "A"]
     assert [r["name"] for r in table({"sort": "nonsense"}).rows] == ["b", "A", "c"]
+
+
+def test_compound_sort_keys_compare_part_by_part():
+    rows = [
+        {"day": "2026-11-18", "key": (dt.date(2026, 11, 18), 7)},
+        {"day": "2026-02-21", "key": (dt.date(2026, 2, 21), 9)},
+        {"day": "2026-09-18", "key": (dt.date(2026, 9, 18), 3)},
+    ]
+    column = Column("day", "Day", sort_key=lambda row: row["key"])
+    request = RequestFactory().get("/t/", {"sort": "-day"})
+    days = [r["day"] for r in Table(request, [column], rows).rows]
+    assert days == ["2026-11-18", "2026-09-18", "2026-02-21"]
 
 
 def test_links_keep_the_filters_and_flip_the_direction():

@@ -50,6 +50,8 @@ def _sortable(value: Any) -> tuple[int, Any]:
         return (0, float(value))
     if isinstance(value, (dt.date, dt.datetime)):
         return (0, value.isoformat())
+    if isinstance(value, tuple):  # a compound key, e.g. (date, id): compare part by part
+        return (0, tuple(_sortable(part) for part in value))
     return (0, str(value).casefold())
 
 
