@@ -67,3 +67,22 @@ def test_pages_show_a_slice_and_exports_hold_every_row_in_order():
     ]
     book = load_workbook(io.BytesIO(table({"sort": "name", "export": "xlsx"}).export().content))
     assert list(book.active.values) == [("Name", "Hours"), ("A", None), ("b", 2.5), ("c", 10)]
+
+
+def test_exports_never_carry_a_formula_from_entered_text():
+    from muster.reports.tables import csv_response, xlsx_response
+
+    rows = [['=HYPERLINK("http://x")', "+1", "-2 h", "@SUM(A1)", "plain", -3]]
+    text = csv_response(["a", "b", "c", "d", "e", "f"], rows, "t").content.decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(text)))[1] == [
+        '\'=HYPERLINK("http://x")',
+        "'+1",
+        "'-2 h",
+        "'@SUM(A1)",
+        "plain",
+        "-3",
+    ]
+    book = load_workbook(io.BytesIO(xlsx_response(["a"] * 6, rows, "t").content))
+    cells = next(iter(book.active.iter_rows(min_row=2)))
+    assert [c.data_type for c in cells[:5]] == ["s"] * 5  # text, not formulas
+    assert cells[5].value == -3

@@ -178,6 +178,20 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# A cell that starts with one of these is run as a formula by spreadsheet programs (and
+# openpyxl stores a string starting with "=" as one); an apostrophe makes it plain text.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe_cell(value: Any) -> Any:
+    """A cell value that a spreadsheet shows as written, never runs."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_response(
     header: Sequence[str], rows: Iterable[Sequence[Any]], filename: str
 ) -> HttpResponse:
@@ -187,7 +201,7 @@ def csv_response(
     writer = csv.writer(out)
     writer.writerow(header)
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow([_safe_cell(v) for v in row])
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     response["Cache-Control"] = "private, no-store"
@@ -205,7 +219,7 @@ def xlsx_response(
     sheet.freeze_panes = "A2"
     sheet.append(list(header))
     for row in rows:
-        sheet.append(["" if v is None else v for v in row])
+        sheet.append([_safe_cell(v) for v in row])
     out = io.BytesIO()
     book.save(out)
     response = HttpResponse(out.getvalue(), content_type=XLSX_TYPE)
