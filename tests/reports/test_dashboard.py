@@ -200,9 +200,10 @@ def test_an_enrolment_that_covers_the_shortfall_takes_the_officer_off_the_at_ris
     assert get(client, scene.training_user, url(scene)).context["data"].at_risk_total == 2
 
 
-def test_days_left_buckets_follow_the_deadline(scene, client):
+def test_days_left_buckets_follow_the_last_day_that_counts(scene, client):
+    # A pack without grace: the deadline is the last day.
     ComplianceSnapshot.objects.filter(officer=scene.traffic_officer, period_label="2026").update(
-        deadline=dt.date(2026, 7, 20)
+        deadline=dt.date(2026, 7, 20), grace_until=None
     )
     buckets = {
         r["bucket"]: r["officers"]

@@ -57,8 +57,14 @@ def test_the_page_offers_the_agencys_periods_and_shows_counts_and_first_rows(cli
     assert page.context["qualification_count"] == 1
     assert data.dana.full_name in text
     assert url(world, "roster", "xlsx") in text
-    # Showing the page sends nothing away, so it is not logged as an export.
+    # Showing the page sends nothing away, so it is not logged as an export, but its preview
+    # of names and shortfalls is logged as a read.
     assert not AuditEvent.objects.filter(action="state_report.export").exists()
+    viewed = AuditEvent.objects.get(action="state_report.view")
+    assert (viewed.actor_id, viewed.after) == (
+        world.training_user.pk,
+        {"period": "2025", "officers": 4},
+    )
 
 
 def test_choosing_another_period_and_a_bad_one(client, world):

@@ -85,4 +85,17 @@ def test_exports_never_carry_a_formula_from_entered_text():
     book = load_workbook(io.BytesIO(xlsx_response(["a"] * 6, rows, "t").content))
     cells = next(iter(book.active.iter_rows(min_row=2)))
     assert [c.data_type for c in cells[:5]] == ["s"] * 5  # text, not formulas
+    assert cells[0].value == '=HYPERLINK("http://x")'  # shown exactly as entered
     assert cells[5].value == -3
+
+
+def test_odd_names_and_control_characters_still_export():
+    from muster.reports.tables import csv_response, xlsx_response
+
+    rows = [["Seminar\x0bpart 2", "Patrol / Nights"]]
+    response = xlsx_response(["Title", "Unit"], rows, 'compliance-patrol-/-nights"?')
+    assert response["Content-Disposition"] == 'attachment; filename="compliance-patrol-nights.xlsx"'
+    book = load_workbook(io.BytesIO(response.content))
+    assert list(book.active.values)[1] == ("Seminarpart 2", "Patrol / Nights")
+    text = csv_response(["Title"], [["a\x0bb"]], "x").content.decode("utf-8-sig")
+    assert "ab" in text

@@ -349,7 +349,7 @@ def test_the_officer_downloads_their_own_transcript(trained: World, client) -> N
     client.force_login(trained.officer_user)
     page = client.get(reverse("transcript", args=[trained.officer.pk]))
     assert "Download transcript (PDF)" in page.content.decode()
-    response = client.get(
+    response = client.post(
         reverse("transcript-pdf", args=[trained.officer.pk]), {"period": "career"}
     )
     assert response.status_code == 200
@@ -362,7 +362,7 @@ def test_the_officer_downloads_their_own_transcript(trained: World, client) -> N
 
 def test_a_bad_period_shows_on_the_form_and_issues_nothing(trained: World, client) -> None:
     client.force_login(trained.training_user)
-    response = client.get(reverse("transcript-pdf", args=[trained.officer.pk]), {"period": "1999"})
+    response = client.post(reverse("transcript-pdf", args=[trained.officer.pk]), {"period": "1999"})
     assert response.status_code == 400
     assert "period-error" in response.content.decode()
     assert not IssuedTranscript.objects.exists()
@@ -380,14 +380,14 @@ def test_others_get_404_for_the_transcript(trained: World, client, who: str) -> 
         user = UserFactory(officer=trained.colleague)
         MembershipFactory(user=user, role=Role.OFFICER, agency=trained.agency)
     client.force_login(user)
-    for name in ("transcript", "transcript-pdf"):
-        assert client.get(reverse(name, args=[trained.officer.pk])).status_code == 404
+    assert client.get(reverse("transcript", args=[trained.officer.pk])).status_code == 404
+    assert client.post(reverse("transcript-pdf", args=[trained.officer.pk])).status_code == 404
     assert not IssuedTranscript.objects.exists()
 
 
 def test_the_supervisor_of_the_officer_s_unit_may_download(trained: World, client) -> None:
     client.force_login(trained.supervisor_user)
-    response = client.get(reverse("transcript-pdf", args=[trained.officer.pk]))
+    response = client.post(reverse("transcript-pdf", args=[trained.officer.pk]))
     assert response.status_code == 200
     event = AuditEvent.objects.get(action="transcript.issue")
     assert event.actor == trained.supervisor_user
@@ -395,6 +395,32 @@ def test_the_supervisor_of_the_officer_s_unit_may_download(trained: World, clien
 
 
 def test_transcript_pages_need_a_login(trained: World, client) -> None:
-    response = client.get(reverse("transcript-pdf", args=[trained.officer.pk]))
+    response = client.post(reverse("transcript-pdf", args=[trained.officer.pk]))
     assert response.status_code == 302
     assert not IssuedTranscript.objects.exists()
+
+
+def test_a_link_or_image_elsewhere_cannot_issue_a_transcript(trained: World, client) -> None:
+    client.force_login(trained.officer_user)
+    assert client.get(reverse("transcript-pdf", args=[trained.officer.pk])).status_code == 405
+    csrf_client = type(client)(enforce_csrf_checks=True)
+    csrf_client.force_login(trained.officer_user)
+    response = csrf_client.post(reverse("transcript-pdf", args=[trained.officer.pk]))
+    assert response.status_code == 403
+    assert not IssuedTranscript.objects.exists()
+
+
+def test_uploads_with_odd_attachments_are_no_transcript_not_a_crash(trained: World, client):
+    for payload in (b"", b"[" * 100_000):
+        pdf = pdfium.PdfDocument.new()
+        pdf.new_page(200, 200)
+        attachment = pdf.new_attachment("transcript.json")
+        if payload:
+            attachment.set_data(payload)
+        out = io.BytesIO()
+        pdf.save(out)
+        upload = io.BytesIO(out.getvalue())
+        upload.name = "odd.pdf"
+        response = client.post(reverse("verify-upload"), {"document": upload})
+        assert response.status_code in (200, 400), payload[:5]
+        assert "Authentic and unaltered" not in response.content.decode()

@@ -159,3 +159,29 @@ def test_reading_someone_elses_record_is_audited(client, world):
     assert (
         client.get(reverse("officer-history", args=[world.traffic_officer.pk])).status_code == 404
     )
+
+
+def test_a_unit_export_is_logged(client, unit_world):
+    world = unit_world
+    client.force_login(world.supervisor_user)
+    client.get(reverse("unit-compliance", args=[world.patrol.pk]))
+    assert not AuditEvent.objects.filter(action="unit.export").exists()  # looking is the page
+    client.get(reverse("unit-compliance", args=[world.patrol.pk]), {"export": "xlsx"})
+    event = AuditEvent.objects.get(action="unit.export")
+    assert (event.actor_id, event.object_id) == (world.supervisor_user.pk, str(world.patrol.pk))
+    assert event.after == {"format": "xlsx", "rows": 2}
+
+
+def test_make_up_training_shows_under_the_period_it_cures(client, world):
+    entered(
+        world,
+        world.officer,
+        60,
+        title="Make-up seminar",
+        completed_on=dt.date(2026, 2, 1),
+        attributed_to_period="2025",
+    )
+    client.force_login(world.officer_user)
+    url = reverse("officer-history", args=[world.officer.pk])
+    header, *rows = rows_of(client.get(url, {"period": "2025", "export": "csv"}))
+    assert [dict(zip(header, r, strict=True))["Period"] for r in rows] == ["2025"]

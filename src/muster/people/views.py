@@ -141,7 +141,11 @@ def officer_history(request: HttpRequest, pk: int) -> HttpResponse:
     period = request.GET.get("period", "")
     chosen = next((s for s in snapshots if s.period_label == period), None)
     if chosen is not None:
-        records = records.filter(completed_on__range=(chosen.period_start, chosen.period_end))
+        # Make-up training done later for this period belongs to it too.
+        records = records.filter(
+            Q(completed_on__range=(chosen.period_start, chosen.period_end))
+            | Q(attributed_to_period=chosen.period_label)
+        )
     else:
         period = ""
     categories = {c.code: c.title for c in pack.categories}
@@ -162,6 +166,8 @@ def officer_history(request: HttpRequest, pk: int) -> HttpResponse:
     rows = []
     for record in records:
         home = next(
+            (s for s in snapshots if s.period_label == record.attributed_to_period), None
+        ) or next(
             (s for s in snapshots if s.period_start <= record.completed_on <= s.period_end), None
         )
         counted, refused = why.get(str(record.pk), ([], []))

@@ -50,6 +50,7 @@ from muster.compliance.models import ComplianceSnapshot
 from muster.compliance.periods import Period
 from muster.compliance.rulepack import load_pack
 from muster.people.models import Officer, OfficerStatus
+from muster.reports.risk import credit_rates
 from muster.training.models import (
     Enrolment,
     EnrolmentStatus,
@@ -155,16 +156,9 @@ def _periods(agency: Agency, today: dt.date) -> tuple[Period, Period, Rates]:
     rule = version.period.rule()
     current = rule.containing(today, today)
     previous = rule.containing(current.start - dt.timedelta(days=1), today)
-    college = version.credit.college_hours_per_semester_hour.value
-    minutes = version.credit.attendee_minutes_per_hour.value
-    return (
-        current,
-        previous,
-        Rates(
-            minutes_per_hour=int(minutes) if minutes else 60,
-            college=Decimal(college) if college is not None else None,
-        ),
-    )
+    # The agency's own rates: an overlay may set the pack's unconfirmed college rate.
+    minutes, college = credit_rates(agency, today)
+    return current, previous, Rates(minutes_per_hour=minutes, college=college)
 
 
 def build_dashboard(user: Any, agency: Agency, *, today: dt.date | None = None) -> Dashboard:
@@ -204,7 +198,7 @@ def build_dashboard(user: Any, agency: Agency, *, today: dt.date | None = None) 
         for _, label in RISK_BUCKETS
     }
     for row in risk_rows:
-        days = (row["deadline"] - today).days if row["deadline"] else None
+        days = (row["due"] - today).days if row["due"] else None
         bucket = buckets[risk_bucket(days)]
         bucket["officers"] += row["n"]
         bucket["shortfall"] += Decimal(row["shortfall"] or 0)
@@ -297,7 +291,10 @@ def _at_risk(
             | Q(missing__lte=0, planned_minutes=0)
         )
         .order_by()
-        .values("officer__unit_id", "deadline")
+        # The last day that still counts: the end of grace where the pack has one, as on
+        # the supervisor's list (risk.days_left).
+        .annotate(due=Coalesce("grace_until", "deadline", "period_end"))
+        .values("officer__unit_id", "due")
         .annotate(n=Count("pk"), shortfall=Sum("missing"))
     )
     return [dict(r) for r in cast("Iterable[dict[str, Any]]", rows)]

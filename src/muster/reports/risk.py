@@ -17,8 +17,10 @@ from decimal import Decimal
 from django.db.models import Sum
 from django.utils import timezone
 
+from muster.agencies.models import Agency
 from muster.compliance.models import ComplianceSnapshot
-from muster.compliance.rulepack import load_pack
+from muster.compliance.rulepack import UNITS_PER_HOUR
+from muster.compliance.services import evaluator_for
 from muster.training.models import Enrolment, EnrolmentStatus, SessionStatus
 
 
@@ -39,10 +41,20 @@ def scheduled_minutes(user: object, officer_ids: Iterable[int], until: dt.date) 
     return {row["officer_id"]: int(row["minutes"] or 0) for row in rows}
 
 
-def minutes_per_hour(pack_id: str, day: dt.date) -> int:
-    """The attendee minutes that make one credit hour under a pack on a day (Missouri: 50)."""
-    value = load_pack(pack_id).version_for(day).credit.attendee_minutes_per_hour.value
-    return int(value) if value else 60
+def credit_rates(agency: Agency, day: dt.date) -> tuple[int, Decimal | None]:
+    """The attendee minutes that make one credit hour (Missouri: 50) and the credit hours per
+    college semester hour, as the agency's rules (state pack and overlay) stand on `day`."""
+    compiled = evaluator_for(agency)[0].compiled_for(day)
+    college = compiled.college_units
+    return (
+        UNITS_PER_HOUR // compiled.attendee_factor,
+        None if college is None else Decimal(college) / UNITS_PER_HOUR,
+    )
+
+
+def minutes_per_hour(agency: Agency, day: dt.date) -> int:
+    """The attendee minutes that make one credit hour for the agency on `day`."""
+    return credit_rates(agency, day)[0]
 
 
 def shortfall_hours(snapshot: ComplianceSnapshot) -> Decimal:

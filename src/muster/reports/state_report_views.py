@@ -7,12 +7,14 @@ from typing import Any
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import URLPattern, path, re_path
 from django.views.decorators.cache import never_cache
 
 from muster.agencies.models import Agency
+from muster.core.audit import record_audit
 from muster.reports.state_report import (
     ROSTER_COLUMNS,
     TRAINING_COLUMNS,
@@ -101,6 +103,16 @@ def state_report(request: HttpRequest, pk: int) -> HttpResponse:
         "preview_rows": PREVIEW_ROWS,
     }
     if report is not None:
+        # The preview shows officers' names, licence numbers and shortfalls: a confidential
+        # read of many records at once, logged like the downloads.
+        with transaction.atomic():
+            record_audit(
+                actor=request.user,
+                action="state_report.view",
+                obj=agency,
+                agency_id=agency.pk,
+                after={"period": label, "officers": report.officers},
+            )
         context["training_preview"] = _preview(report, "training", TRAINING_PREVIEW)
         context["roster_preview"] = _preview(report, "roster", ROSTER_PREVIEW)
         context["qualification_count"] = sum(

@@ -12,6 +12,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,6 +21,7 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE as _ILLEGAL
 
 EXPORT_FORMATS = ("csv", "xlsx")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -178,18 +181,33 @@ def _plain(value: Any) -> Any:
     return value
 
 
-# A cell that starts with one of these is run as a formula by spreadsheet programs (and
-# openpyxl stores a string starting with "=" as one); an apostrophe makes it plain text.
+# A CSV cell that starts with one of these is run as a formula by spreadsheet programs; an
+# apostrophe makes it plain text. (XLSX cells are written as typed text cells instead.)
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _safe_cell(value: Any) -> Any:
-    """A cell value that a spreadsheet shows as written, never runs."""
+def _text(value: Any) -> Any:
+    """A cell without the control characters a spreadsheet file cannot hold."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        return _ILLEGAL.sub("", value)
+    return value
+
+
+def _csv_cell(value: Any) -> Any:
+    """A CSV cell that a spreadsheet shows as written, never runs."""
+    value = _text(value)
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def download_name(filename: str) -> str:
+    """A file name safe in a Content-Disposition header and as a sheet title: letters,
+    digits, dots, dashes and underscores (accents dropped), case kept."""
+    plain = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
+    return re.sub(r"-{2,}", "-", re.sub(r"[^A-Za-z0-9._-]+", "-", plain)).strip("-.") or "export"
 
 
 def csv_response(
@@ -201,9 +219,9 @@ def csv_response(
     writer = csv.writer(out)
     writer.writerow(header)
     for row in rows:
-        writer.writerow([_safe_cell(v) for v in row])
+        writer.writerow([_csv_cell(v) for v in row])
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{download_name(filename)}.csv"'
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -211,18 +229,32 @@ def csv_response(
 def xlsx_response(
     header: Sequence[str], rows: Iterable[Sequence[Any]], filename: str
 ) -> HttpResponse:
-    """An Excel workbook download with one sheet, the header row frozen."""
+    """An Excel workbook download with one sheet, the header row frozen.
+
+    Text is written as text cells, so a name that starts with "=" stays a name, not a formula.
+    """
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=filename[:31] or "Sheet")
+    name = download_name(filename)
+    sheet = book.create_sheet(title=name[:31])
     sheet.freeze_panes = "A2"
-    sheet.append(list(header))
+
+    def cell(value: Any) -> Any:
+        value = _text(value)
+        if not isinstance(value, str):
+            return value
+        text = WriteOnlyCell(sheet, value=value)
+        text.data_type = "s"
+        return text
+
+    sheet.append([cell(v) for v in header])
     for row in rows:
-        sheet.append([_safe_cell(v) for v in row])
+        sheet.append([cell(v) for v in row])
     out = io.BytesIO()
     book.save(out)
     response = HttpResponse(out.getvalue(), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
     response["Cache-Control"] = "private, no-store"
     return response

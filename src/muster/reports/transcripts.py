@@ -285,14 +285,15 @@ def issue_transcript_pdf(
     *, acting_user: Any, officer: Officer, period_label: str | None, base_url: str
 ) -> tuple[IssuedTranscript, bytes]:
     """Issue a transcript and render its PDF, remembering the file's SHA-256 for uploads."""
-    transcript = issue_transcript(
-        acting_user=acting_user, officer=officer, period_label=period_label
-    )
-    pdf = render_transcript_pdf(transcript, base_url)
-    transcript.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
-    # Rendering stays outside the issuing transaction (it takes a second or so); the hash
-    # is derived from the signed row, so setting it needs no audit row of its own.
-    IssuedTranscript.objects.filter(pk=transcript.pk).update(pdf_sha256=transcript.pdf_sha256)
+    # One transaction: a transcript whose file failed to render, and so has no fingerprint,
+    # is never left behind to be shown on the verify page.
+    with transaction.atomic():
+        transcript = issue_transcript(
+            acting_user=acting_user, officer=officer, period_label=period_label
+        )
+        pdf = render_transcript_pdf(transcript, base_url)
+        transcript.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+        IssuedTranscript.objects.filter(pk=transcript.pk).update(pdf_sha256=transcript.pdf_sha256)
     return transcript, pdf
 
 
@@ -305,6 +306,10 @@ def stored_is_authentic(transcript: IssuedTranscript) -> bool:
     return isinstance(transcript.content, dict) and signature_holds(
         transcript.content, transcript.signature
     )
+
+
+# A real transcript's content is a few tens of kilobytes even for a long career.
+MAX_EMBEDDED_BYTES = 2 * 1024 * 1024
 
 
 def embedded_content(data: bytes, *, field: str = "document") -> dict[str, Any] | None:
@@ -320,11 +325,18 @@ def embedded_content(data: bytes, *, field: str = "document") -> dict[str, Any] 
             attachment = pdf.get_attachment(index)
             if attachment.get_name() != ATTACHMENT_NAME:
                 continue
+            # Anything the public may upload: an empty, huge or deeply nested attachment is
+            # "no transcript", never a server error.
             try:
-                value = json.loads(bytes(attachment.get_data()))
-            except (ValueError, UnicodeDecodeError):
+                raw = bytes(attachment.get_data())
+                if len(raw) > MAX_EMBEDDED_BYTES:
+                    return None
+                value = json.loads(raw)
+            except (pdfium.PdfiumError, ValueError, UnicodeDecodeError, RecursionError):
                 return None
             return value if isinstance(value, dict) else None
+    except pdfium.PdfiumError as exc:
+        raise ValidationError({field: "The file could not be read as a PDF."}) from exc
     finally:
         pdf.close()
     return None
@@ -380,7 +392,15 @@ def check_uploaded_pdf(data: bytes, *, field: str = "document") -> UploadVerdict
             changed,
         )
     sha = hashlib.sha256(data).hexdigest()
-    if transcript.pdf_sha256 and not hmac.compare_digest(sha, transcript.pdf_sha256):
+    if not transcript.pdf_sha256:
+        # Without the issued file's hash the printed pages cannot be checked.
+        return UploadVerdict(
+            False,
+            transcript,
+            "Cannot confirm this copy: Muster holds no fingerprint of the file issued under "
+            "this code. Compare the printed pages with the content below.",
+        )
+    if not hmac.compare_digest(sha, transcript.pdf_sha256):
         return UploadVerdict(
             False,
             transcript,

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import URLPattern, path
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from muster.compliance.models import ComplianceSnapshot
 from muster.core.uploads import ACCEPT_ATTRIBUTE, check_upload
@@ -91,12 +92,17 @@ def transcript(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @never_cache
+@require_POST
 @login_required
 def transcript_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    """Issue a signed transcript and send it as a PDF download."""
+    """Issue a signed transcript and send it as a PDF download.
+
+    POST with the CSRF token: issuing creates a public verify code and an audit row, which
+    another site must not be able to trigger with a link or an image.
+    """
     officer = _readable_officer(request, pk)
     form = TranscriptForm(
-        {"period": request.GET.get("period", CAREER)}, periods=_period_labels(request, officer)
+        {"period": request.POST.get("period", CAREER)}, periods=_period_labels(request, officer)
     )
     if not form.is_valid():
         return _transcript_page(request, officer, form, status=400)

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import URLPattern, path, reverse
@@ -16,6 +17,7 @@ from django.views.decorators.cache import never_cache
 
 from muster.agencies.models import Unit
 from muster.compliance.services import current_snapshots
+from muster.core.audit import record_audit
 from muster.core.views import signed_in_user
 from muster.people.models import Officer
 from muster.reports import risk
@@ -79,7 +81,7 @@ def unit_rows(user: Any, unit: Unit) -> tuple[list[dict[str, Any]], tuple[dt.dat
     snapshots = current_snapshots(user, ids, today)
     # Sessions up to the end of the period, as on the agency dashboard.
     minutes = risk.scheduled_minutes(user, ids, period[1])
-    per_hour = risk.minutes_per_hour(agency.rule_pack, today)
+    per_hour = risk.minutes_per_hour(agency, today)
     rows = []
     for officer in officers:
         snap = snapshots.get(officer.pk)
@@ -150,6 +152,15 @@ def unit_compliance(request: HttpRequest, pk: int) -> HttpResponse:
         filename=f"compliance-{unit.name}".replace(" ", "-").lower(),
     )
     if table.export_format:
+        # A download of many officers' standing at once: logged, like the state report.
+        with transaction.atomic():
+            record_audit(
+                actor=request.user,
+                action="unit.export",
+                obj=unit,
+                agency_id=unit.agency_id,
+                after={"format": table.export_format, "rows": len(table.rows)},
+            )
         return table.export()
     return render(
         request,
