@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import segno
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_required
@@ -58,6 +59,12 @@ TICKETS = "sign_in_tickets"
 
 def _errors(error: ValidationError) -> list[str]:
     return [str(m) for m in error.messages]
+
+
+def _form_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's refusal next to the field it names (or above the form)."""
+    for field, problems in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, problems)
 
 
 def _flash_errors(request: HttpRequest, error: ValidationError) -> None:
@@ -150,8 +157,7 @@ def session_new(request: HttpRequest) -> HttpResponse:
                 instructors=data["instructors"],
             )
         except ValidationError as error:
-            for field, problems in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, problems)
+            _form_errors(form, error)
         else:
             messages.success(request, f"Scheduled {session}.")
             return redirect("session-detail", pk=session.pk)
@@ -250,8 +256,7 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 instructors=data["instructors"],
             )
         except ValidationError as error:
-            for field, problems in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, problems)
+            _form_errors(form, error)
         else:
             messages.success(request, "The session is changed.")
             return redirect("session-detail", pk=pk)
