@@ -16,3 +16,11 @@ from muster.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# On SQLite the test database is a file, not shared-cache memory: threads writing at once
+# (the live server, the concurrent audit-chain test) then wait on SQLite's busy timeout like
+# production does, instead of failing with "database table is locked".
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(os.environ["MUSTER_DATA_DIR"], "test.sqlite3")
+    }

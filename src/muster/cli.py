@@ -77,6 +77,26 @@ def _cmd_rulepack(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_audit(args: argparse.Namespace) -> int:
+    """Check the whole audit chain; name the first row that breaks it."""
+    _setup_django()
+    from muster.core.audit import iter_chain_breaks
+    from muster.core.models import AuditEvent
+
+    total = AuditEvent.objects.count()
+    first = next(iter_chain_breaks(), None)
+    if first is None:
+        print(f"The audit log is intact: {total} rows, every link and keyed hash holds.")
+        return 0
+    row = AuditEvent.objects.filter(pk=first.event_id).first()
+    where = f"row {first.event_id}"
+    if row is not None:
+        when = row.occurred_at.isoformat(timespec="seconds")
+        where += f" ({when}, {row.action} by {row.actor_label or 'system'})"
+    print(f"The audit log is broken at {where}: {first.problem}.", file=sys.stderr)
+    return 1
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     _setup_django()
     from django.core.management import call_command
@@ -175,6 +195,13 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("file", type=Path)
     rulepack_sub.add_parser("schema", help="print the JSON Schema of a pack file")
     rulepack.set_defaults(func=_cmd_rulepack)
+
+    audit = sub.add_parser("audit", help="the audit log")
+    audit_sub = audit.add_subparsers(dest="action", metavar="ACTION", required=True)
+    audit_sub.add_parser(
+        "verify", help="check every row's link and keyed hash; exit 1 at the first break"
+    )
+    audit.set_defaults(func=_cmd_audit)
 
     manage = sub.add_parser(
         "manage",

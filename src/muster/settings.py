@@ -34,6 +34,9 @@ if not SECRET_KEY:
         )
     # Only reachable with DEBUG on: a fixed development key keeps sessions across restarts.
     SECRET_KEY = "development-only-insecure-key"
+# Earlier keys, after a rotation: sessions, signed transcripts and the audit chain made under
+# them still verify.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

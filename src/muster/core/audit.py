@@ -1,9 +1,11 @@
 """Writing and verifying the audit log.
 
 Every service function calls `record_audit` inside its own transaction, so the change and
-its audit row are committed together or not at all. Rows form a hash chain: each row's hash
-covers its content and the previous row's hash, so a row edited or removed afterwards in the
-database breaks the chain at that point and `verify_chain` finds it.
+its audit row are committed together or not at all. Rows form a keyed hash chain: each row's
+hash is an HMAC-SHA256, under a key derived from SECRET_KEY, of its content and the previous
+row's hash. A row edited, removed or inserted afterwards in the database breaks the chain at
+that point, and without the key nobody can forge hashes that hold; `verify_chain` (and
+`muster audit verify`) finds the first break.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import hashlib
+import hmac
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -70,6 +74,26 @@ def _payload(event: AuditEvent) -> bytes:
     return json.dumps(content, sort_keys=True, separators=(",", ":"), default=str).encode()
 
 
+_KEY_LABEL = b"muster-audit-chain-v1"
+
+
+def _chain_keys() -> list[bytes]:
+    """The current chain key first, then those of SECRET_KEY_FALLBACKS (after a key rotation,
+    older rows still verify)."""
+    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return [hmac.new(str(s).encode(), _KEY_LABEL, hashlib.sha256).digest() for s in secrets]
+
+
+def chain_hash(payload: bytes, key: bytes | None = None) -> str:
+    """The keyed hash of one row's payload."""
+    return hmac.new(key or _chain_keys()[0], payload, hashlib.sha256).hexdigest()
+
+
+def _hash_holds(event: AuditEvent, keys: list[bytes]) -> bool:
+    payload = _payload(event)
+    return any(hmac.compare_digest(chain_hash(payload, key), event.hash) for key in keys)
+
+
 def _lock_chain() -> None:
     # SQLite transactions here are IMMEDIATE, so writers are already serialised at BEGIN.
     # PostgreSQL lets writers run side by side, so the chain's tail is locked until commit.
@@ -117,7 +141,7 @@ def record_audit(
         request_id=current_request_id.get() or "",
         prev_hash=last or GENESIS_HASH,
     )
-    event.hash = hashlib.sha256(_payload(event)).hexdigest()
+    event.hash = chain_hash(_payload(event))
     event.save()
     return event
 
@@ -172,12 +196,17 @@ class ChainBreak:
 
 def iter_chain_breaks(batch_size: int = 2000) -> Iterator[ChainBreak]:
     """Walk the whole audit log in order and yield every row whose hash does not hold."""
+    keys = _chain_keys()
     expected_prev = GENESIS_HASH
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=batch_size):
         if event.prev_hash != expected_prev:
-            yield ChainBreak(event.pk, "previous hash does not match the row before it")
-        if hashlib.sha256(_payload(event)).hexdigest() != event.hash:
-            yield ChainBreak(event.pk, "content does not match its hash")
+            yield ChainBreak(
+                event.pk,
+                "its link does not match the row before it (a row was removed or inserted "
+                "before this one)",
+            )
+        if not _hash_holds(event, keys):
+            yield ChainBreak(event.pk, "its content does not match its keyed hash (edited)")
         expected_prev = event.hash
 
 
