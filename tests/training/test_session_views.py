@@ -212,10 +212,12 @@ def test_recording_the_paper_sheet_and_closing_the_session(client, world, sessio
             },
         )
         assert response.status_code == 302
+        # Within the same sitting: a login ends after a spell of inactivity.
+        assert client.get(reverse("session-paper-scan", args=[session.pk])).status_code == 200
     assert SignIn.objects.get(officer=world.colleague).late_minutes == 15
-    assert client.get(reverse("session-paper-scan", args=[session.pk])).status_code == 200
 
     with time_machine.travel(START + dt.timedelta(hours=3), tick=False):
+        client.force_login(world.training_user)  # back after the session, signed in anew
         response = client.post(reverse("session-close", args=[session.pk]), {})
     assert response.status_code == 302
     session.refresh_from_db()
