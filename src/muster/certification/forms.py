@@ -6,26 +6,12 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from muster.accounts.models import TRAINING_WRITE_ROLES
 from muster.certification.models import DocumentKind
 from muster.core.uploads import ACCEPT_ATTRIBUTE
 from muster.people.models import Officer
 from muster.training.models import Course, CourseStatus
-
-
-def apply_errors(
-    form: forms.Form, exc: ValidationError, rename: dict[str, str] | None = None
-) -> None:
-    """Put a service's ValidationError on the form: next to its field when the form has
-    that field (after `rename` maps service names to form names), above the form otherwise."""
-    if hasattr(exc, "error_dict"):
-        for field, messages in exc.message_dict.items():
-            name = (rename or {}).get(field, field)
-            form.add_error(name if name in form.fields else None, messages)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def writer_agency_ids(user: Any) -> set[int]:

@@ -28,10 +28,10 @@ from muster.certification.forms import (
     RequestForm,
     SubmitForm,
     WithdrawForm,
-    apply_errors,
     writer_agency_ids,
 )
 from muster.certification.models import CertificationRequest, DocumentKind, RequestStatus
+from muster.core.forms import show_service_errors
 from muster.core.uploads import attachment_response
 
 
@@ -115,7 +115,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 notes=data["notes"],
             )
         except ValidationError as exc:
-            apply_errors(form, exc)
+            show_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -199,7 +199,7 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
                 upload=form.cleaned_data["file"],
             )
         except ValidationError as exc:
-            apply_errors(form, exc)
+            show_service_errors(form, exc)
         else:
             messages.success(request, f"Added {document.original_name} to the packet.")
             return redirect("certification-detail", pk=cr.pk)
@@ -217,7 +217,7 @@ def document_remove(request: HttpRequest, pk: int, doc_pk: int) -> HttpResponse:
         services.remove_document(acting_user=request.user, document=document)
     except ValidationError as exc:
         form = DocumentForm()
-        apply_errors(form, exc)
+        show_service_errors(form, exc)
         return _render_detail(request, cr, document_form=form)
     messages.success(request, f"Removed {document.original_name} from the packet.")
     return redirect("certification-detail", pk=cr.pk)
@@ -242,7 +242,7 @@ def request_submit(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.submit_request(acting_user=request.user, request=cr)
     except ValidationError as exc:
-        apply_errors(form, exc)
+        show_service_errors(form, exc)
         return _render_detail(request, cr, submit_form=form)
     messages.success(request, "Packet submitted to the Training Unit.")
     return redirect("certification-detail", pk=cr.pk)
@@ -261,7 +261,7 @@ def late_exception(request: HttpRequest, pk: int) -> HttpResponse:
                 acting_user=request.user, request=cr, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
-            apply_errors(form, exc)
+            show_service_errors(form, exc)
         else:
             messages.success(request, "Late exception approved.")
             return redirect("certification-detail", pk=cr.pk)
@@ -298,7 +298,7 @@ def record_progress(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 note = "Recorded POST's rejection."
         except ValidationError as exc:
-            apply_errors(form, exc, rename={"sent_on": "on", "decided_on": "on"})
+            show_service_errors(form, exc, rename={"sent_on": "on", "decided_on": "on"})
         else:
             messages.success(request, note)
             return redirect("certification-detail", pk=cr.pk)
@@ -318,7 +318,7 @@ def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
                 acting_user=request.user, request=cr, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
-            apply_errors(form, exc)
+            show_service_errors(form, exc)
         else:
             messages.success(request, "Request withdrawn.")
             return redirect("certification-detail", pk=cr.pk)
@@ -341,7 +341,7 @@ def liaison_change(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
-            apply_errors(form, exc)
+            show_service_errors(form, exc)
         else:
             liaison = form.cleaned_data["liaison"]
             messages.success(request, f"{liaison.full_name} is now the liaison.")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from muster.compliance.rulepack import load_pack
@@ -31,12 +30,6 @@ def _when(label: str, help_text: str = "") -> forms.DateTimeField:
 
 def _category_choices(rule_pack: str) -> list[tuple[str, str]]:
     return [("", "— not given —")] + [(c.code, c.title) for c in load_pack(rule_pack).categories]
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's field-named errors next to their fields (the rest above the form)."""
-    for name, messages in error.message_dict.items():
-        form.add_error(name if name in form.fields else None, messages)
 
 
 class SubmissionForm(forms.Form):

@@ -21,12 +21,12 @@ from django.views.decorators.http import require_POST
 
 from muster.accounts.models import TRAINING_WRITE_ROLES
 from muster.agencies.models import Agency
+from muster.core.forms import show_service_errors
 from muster.core.uploads import attachment_response
 from muster.outside.forms import (
     Decision,
     ReviewForm,
     SubmissionForm,
-    add_service_errors,
     initial_of,
 )
 from muster.outside.models import OutsideTrainingSubmission, SubmissionStatus
@@ -142,7 +142,7 @@ def submission_new(request: HttpRequest) -> HttpResponse:
         except PermissionDenied:
             form.add_error("officer" if officers is not None else None, _NOT_FOR_OTHERS)
         except ValidationError as error:
-            add_service_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, "Your outside training was sent to the Training Unit.")
             if note := post_credit_note(submission):
@@ -215,7 +215,7 @@ def submission_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 certificate=form.cleaned_data["certificate"] or None,
             )
         except ValidationError as error:
-            add_service_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, "Your changes were sent to the Training Unit.")
             if note := post_credit_note(submission):
@@ -320,7 +320,7 @@ def submission_review(request: HttpRequest, pk: int) -> HttpResponse:
                 deny_submission(acting_user=user, submission=submission, reason=data["reason"])
                 done = "Denied; the member sees your reason."
         except ValidationError as error:
-            add_service_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, done)
             return redirect("outside-queue")

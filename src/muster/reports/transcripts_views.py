@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from muster.compliance.models import ComplianceSnapshot
+from muster.core.forms import show_service_errors
 from muster.core.uploads import ACCEPT_ATTRIBUTE, check_upload
 from muster.people.models import Officer
 from muster.reports.models import IssuedTranscript
@@ -117,9 +118,7 @@ def transcript_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     except PermissionDenied as exc:
         raise Http404("No such officer.") from exc
     except ValidationError as exc:
-        for field, messages in exc.message_dict.items():
-            for message in messages:
-                form.add_error(field if field in form.fields else None, message)
+        show_service_errors(form, exc)
         return _transcript_page(request, officer, form, status=400)
     response = HttpResponse(pdf, content_type="application/pdf")
     name = f"transcript-{officer.serial_number}-{issued.scope}-{issued.code}.pdf"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from muster.accounts.models import TRAINING_WRITE_ROLES
+from muster.core.forms import show_service_errors
 from muster.people.models import Officer
 from muster.rollcall.forms import EnterForm, ReportForm, ReturnForm, supervised_units
 from muster.rollcall.models import MUST_DOCUMENT_TOPICS, ReportStatus, RollCallReport
@@ -24,12 +24,6 @@ from muster.rollcall.services import (
     return_roll_call,
 )
 from muster.training.models import TrainingRecord
-
-
-def _show_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's field-named errors next to the fields they name."""
-    for field, messages_ in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages_)
 
 
 def _status_refusal(
@@ -120,7 +114,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
                 notes=data["notes"],
             )
         except ValidationError as error:
-            _show_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, "The roll-call training was forwarded to the Training Unit.")
             return redirect("rollcall-detail", pk=report.pk)
@@ -160,7 +154,7 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 notes=data["notes"],
             )
         except ValidationError as error:
-            _show_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, "The corrected report was forwarded to the Training Unit.")
             return redirect("rollcall-detail", pk=report.pk)
@@ -233,7 +227,7 @@ def report_enter(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             if "status" in error.message_dict:
                 return _status_refusal(request, report, error)
-            _show_errors(form, error)
+            show_service_errors(form, error)
         else:
             report.refresh_from_db()
             assert report.course is not None  # entering assigns the course
@@ -262,7 +256,7 @@ def report_return(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             if "status" in error.message_dict:
                 return _status_refusal(request, report, error)
-            _show_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, "The report was returned to its supervisor.")
             return redirect("rollcall-detail", pk=report.pk)

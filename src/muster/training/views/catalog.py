@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from muster.agencies.models import Agency
 from muster.compliance.rulepack import load_pack
+from muster.core.forms import show_service_errors
 from muster.training.catalog import (
     agencies_where,
     courses_awaiting_review,
@@ -137,17 +138,6 @@ class ReviewForm(forms.Form):
     )
 
 
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's field-named errors next to the form's fields."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            target = field if field in form.fields else None
-            for e in errors:
-                form.add_error(target, e)
-    else:
-        form.add_error(None, error)
-
-
 def _visible_course(request: HttpRequest, pk: int) -> Course:
     return get_object_or_404(
         Course.objects.visible_to(request.user).select_related("agency"), pk=pk
@@ -231,7 +221,7 @@ def course_new(request: HttpRequest) -> HttpResponse:
                 **fields,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, f"Course {course.course_id} added to the catalog.")
             return redirect("course-detail", pk=course.pk)
@@ -254,7 +244,7 @@ def course_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             update_course(acting_user=request.user, course=course, topics=topics, **fields)
         except ValidationError as error:
-            _add_errors(form, error)
+            show_service_errors(form, error)
         else:
             note = f"Course {course.course_id} saved."
             if had_reviews and not course.reviews.filter(withdrawn_at__isnull=True).exists():
@@ -295,7 +285,7 @@ def course_review(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             review_course(acting_user=request.user, course=course, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, f"Your review of {course.course_id} is recorded.")
             return redirect("course-detail", pk=course.pk)

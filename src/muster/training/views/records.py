@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
 from django.views.decorators.cache import never_cache
 
+from muster.core.forms import show_service_errors
 from muster.core.uploads import ACCEPT_ATTRIBUTE, attachment_response, check_upload
 from muster.people.models import Officer
 from muster.training.models import (
@@ -34,7 +35,7 @@ from muster.training.services import (
     void_qualification,
     void_training_record,
 )
-from muster.training.views.catalog import _add_errors, category_choices
+from muster.training.views.catalog import category_choices
 from muster.training.vocabulary import Delivery
 
 _DATE = forms.DateInput(attrs={"type": "date"})
@@ -276,7 +277,7 @@ def record_new(request: HttpRequest, pk: int) -> HttpResponse:
                 acting_user=request.user, officer=officer, **form.record_values()
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, f"Recorded {record} for {officer.full_name}.")
             return redirect("officer-detail", pk=officer.pk)
@@ -308,7 +309,7 @@ def record_void(request: HttpRequest, pk: int) -> HttpResponse:
                 acting_user=request.user, record=record, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, f"Voided {record}.")
             return redirect("officer-detail", pk=record.officer_id)
@@ -339,7 +340,7 @@ def record_correct(request: HttpRequest, pk: int) -> HttpResponse:
                 **form.changes(),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, f"Corrected {record}; the old entry stays, voided.")
             return redirect("officer-detail", pk=officer.pk)
@@ -362,7 +363,7 @@ def qualification_new(request: HttpRequest, pk: int) -> HttpResponse:
                 acting_user=request.user, officer=officer, **form.cleaned_data
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, f"Recorded the {event}.")
             return redirect("officer-detail", pk=officer.pk)
@@ -389,7 +390,7 @@ def qualification_void(request: HttpRequest, pk: int) -> HttpResponse:
                 acting_user=request.user, event=event, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, f"Voided the {event}.")
             return redirect("officer-detail", pk=event.officer_id)

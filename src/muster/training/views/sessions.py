@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Any
 
 import segno
-from django import forms
 from django.contrib import messages
 from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_required
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from muster.accounts.models import TRAINING_WRITE_ROLES, User
 from muster.agencies.models import Agency
+from muster.core.forms import show_service_errors
 from muster.core.uploads import attachment_response
 from muster.core.views import signed_in_user
 from muster.people.models import Officer
@@ -59,12 +59,6 @@ TICKETS = "sign_in_tickets"
 
 def _errors(error: ValidationError) -> list[str]:
     return [str(m) for m in error.messages]
-
-
-def _form_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's refusal next to the field it names (or above the form)."""
-    for field, problems in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, problems)
 
 
 def _flash_errors(request: HttpRequest, error: ValidationError) -> None:
@@ -157,7 +151,7 @@ def session_new(request: HttpRequest) -> HttpResponse:
                 instructors=data["instructors"],
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, f"Scheduled {session}.")
             return redirect("session-detail", pk=session.pk)
@@ -256,7 +250,7 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 instructors=data["instructors"],
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, "The session is changed.")
             return redirect("session-detail", pk=pk)
