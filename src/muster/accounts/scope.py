@@ -71,6 +71,11 @@ class Scope:
             return frozenset()
         return self.roles.get(agency_id, frozenset())
 
+    def agencies_with(self, roles: frozenset[str]) -> frozenset[int]:
+        """The agencies in which the user holds any of `roles` (none for a superuser's
+        everything, which holds no role)."""
+        return frozenset(a for a in self.member_agency_ids if self.roles_in(a) & roles)
+
     def all_roles(self) -> frozenset[str]:
         """Every role the user holds anywhere."""
         out: set[str] = set()

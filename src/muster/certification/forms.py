@@ -16,12 +16,7 @@ from muster.training.models import Course, CourseStatus
 
 def writer_agency_ids(user: Any) -> set[int]:
     """The agencies where the user is Training Unit staff (may name another liaison)."""
-    scope = user.scope
-    return {
-        agency_id
-        for agency_id, roles in scope.roles.items()
-        if isinstance(agency_id, int) and roles & TRAINING_WRITE_ROLES
-    }
+    return set(user.scope.agencies_with(TRAINING_WRITE_ROLES))
 
 
 class _OwnIds(forms.Form):

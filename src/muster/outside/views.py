@@ -50,11 +50,7 @@ def _writer_agency_ids(user: Any) -> list[int] | None:
     scope = user.scope
     if scope.everything:
         return None
-    return sorted(
-        agency_id
-        for agency_id, roles in scope.roles.items()
-        if isinstance(agency_id, int) and roles & TRAINING_WRITE_ROLES
-    )
+    return sorted(scope.agencies_with(TRAINING_WRITE_ROLES))
 
 
 def _staff_officers(user: Any) -> QuerySet[Officer] | None:

@@ -85,7 +85,7 @@ def _writable_agencies(user: User) -> list[Agency]:
     scope = user.scope
     if scope.everything:
         return list(Agency.objects.order_by("name"))
-    ids = [a for a in scope.member_agency_ids if scope.roles_in(a) & TRAINING_WRITE_ROLES]
+    ids = scope.agencies_with(TRAINING_WRITE_ROLES)
     return list(Agency.objects.filter(pk__in=ids).order_by("name"))
 
 
