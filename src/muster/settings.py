@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse_lazy
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -50,6 +52,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",
     "rules.apps.AutodiscoverRulesConfig",
     "muster.core",
     "muster.accounts",
@@ -65,6 +68,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "muster.core.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -216,6 +220,48 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=HTTPS)
 if env.bool("USE_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+def _origin(url: str, setting: str) -> str:
+    """The scheme://host[:port] of an address, for a CSP source list."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise ImproperlyConfigured(f"{setting} must be an http(s) address, not {url!r}.")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+# Forms post only to Muster itself, and (single sign-on) to the identity provider: browsers
+# apply form-action to the redirects that follow a form's POST, so a sign-in button that
+# posts here and is redirected to the provider needs the provider's origin too.
+# MUSTER_CSP_FORM_ACTION names further origins, for a provider whose sign-in page is not
+# on its issuer's origin.
+_form_action = ["'self'"]
+_oidc_issuer = env.str("MUSTER_OIDC_ISSUER", default="")
+if _oidc_issuer:
+    _form_action.append(_origin(_oidc_issuer, "MUSTER_OIDC_ISSUER"))
+_form_action += [
+    _origin(u, "MUSTER_CSP_FORM_ACTION") for u in env.list("MUSTER_CSP_FORM_ACTION", default=[])
+]
+
+# Content-Security-Policy (django-csp), enforced on every response: scripts, styles, fonts
+# and requests only from Muster's own origin, never inline, never eval; images also as data:
+# (Pico's icons); no plugins, no <base>, no framing. Violations are reported to
+# core.csp.csp_report, which logs them. See docs/architecture.md, "Web hardening".
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": list(dict.fromkeys(_form_action)),
+        "report-uri": [reverse_lazy("csp-report")],
+    },
+}
 
 LOGGING = {
     "version": 1,

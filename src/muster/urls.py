@@ -6,12 +6,14 @@ from django.urls import include, path
 
 from muster.accounts import views as account_views
 from muster.core import views as core_views
+from muster.core.csp import csp_report
 
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("login/", account_views.MusterLoginView.as_view(), name="login"),
     path("logout/", account_views.MusterLogoutView.as_view(), name="logout"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("csp-report/", csp_report, name="csp-report"),
     path("", include("muster.people.urls")),
     path("", include("muster.compliance.urls")),
     path("", include("muster.training.urls")),

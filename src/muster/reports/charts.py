@@ -1,8 +1,10 @@
 """Small server-rendered SVG charts: readable without JavaScript, printable, and accessible.
 
 Every chart is `role="img"` labelled by its own `<title>` and `<desc>`; the page puts the same
-numbers in a table beside it, so the chart is never the only way to read them. Colours come
-from the page's CSS variables with a printable fallback.
+numbers in a table beside it, so the chart is never the only way to read them. Elements
+carry printable colours as SVG presentation attributes (fill=, stroke=), never style=
+attributes, which the Content-Security-Policy refuses; their classes let the static CSS
+(svg.chart ... in muster.css) give them the page's theme colours instead.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 _ids = itertools.count(1)
-BAR = "fill: var(--pico-primary, #0172ad)"
+BAR = 'class="bar" fill="#0172ad"'
+GRID = 'class="grid" stroke="#e7eaf0"'
 SERIES = (
-    "stroke: var(--pico-primary, #0172ad)",
-    "stroke: var(--pico-muted-color, #646b79); stroke-dasharray: 6 4",
+    'class="series-0" stroke="#0172ad"',
+    'class="series-1" stroke="#646b79" stroke-dasharray="6 4"',
 )
-TEXT = 'font-size="12" style="fill: var(--pico-color, #373c44)"'
+TEXT = 'font-size="12" fill="#373c44"'
 
 
 def _num(value: float) -> str:
@@ -70,7 +73,7 @@ def bar_chart(
         length = 0.0 if scale_max <= 0 else max(0.0, min(1.0, value / scale_max)) * bar_width
         parts.append(
             f'<rect x="{label_width}" y="{y + 3}" width="{length:.1f}" height="{row - 8}" '
-            f'style="{BAR}"/>'
+            f"{BAR}/>"
             f'<text x="{label_width + length + 6:.1f}" y="{y + 16}" {TEXT}>'
             f"{escape(_num(value))}{escape(unit)}</text>"
         )
@@ -108,7 +111,7 @@ def line_chart(
         y = top + plot_h * (1 - tick / 4)
         parts.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
-            f'style="stroke: var(--pico-muted-border-color, #e7eaf0)"/>'
+            f"{GRID}/>"
             f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" {TEXT}>'
             f"{escape(_num(value))}{escape(y_unit)}</text>"
         )
@@ -117,17 +120,17 @@ def line_chart(
         f"{escape(x_label)}</text>"
     )
     for i, (name, points) in enumerate(series):
-        style = SERIES[i % len(SERIES)]
+        look = SERIES[i % len(SERIES)]
         if points:
             path = " ".join(px(x, y) for x, y in points)
             parts.append(
-                f'<polyline points="{path}" fill="none" stroke-width="2.5" style="{style}">'
+                f'<polyline points="{path}" fill="none" stroke-width="2.5" {look}>'
                 f"<title>{escape(name)}</title></polyline>"
             )
         lx = left + 10 + i * 200
         parts.append(
             f'<line x1="{lx}" x2="{lx + 24}" y1="14" y2="14" stroke-width="2.5" '
-            f'style="{style}"/><text x="{lx + 30}" y="18" {TEXT}>{escape(name)}</text>'
+            f'{look}/><text x="{lx + 30}" y="18" {TEXT}>{escape(name)}</text>'
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 -- every text above is escaped
