@@ -333,6 +333,10 @@ def test_the_provider_saying_no_shows_a_clear_page(
     assert response.status_code == 400
     assert b"Test County ID did not sign you in (access_denied)" in response.content
     assert signed_in_user(client) is None
+    # Whatever else arrives in `error` is not repeated on Muster's page.
+    odd = client.get(reverse("sso:callback"), {"error": "Call 555-0100 now", "state": state})
+    assert odd.status_code == 400
+    assert b"555-0100" not in odd.content
 
 
 def test_a_password_login_never_reaches_the_provider(

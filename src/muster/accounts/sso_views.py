@@ -7,6 +7,7 @@ sign-on is not configured they answer 404.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -103,13 +104,15 @@ class SsoCallbackView(OIDCAuthenticationCallbackView):
             # Each state answers once: a replayed callback finds nothing.
             request.session["oidc_states"] = states
         if request.GET.get("error"):
+            # OAuth error codes are short lower-case words; anything else is not repeated.
+            code = request.GET["error"]
+            shown = f" ({code})" if re.fullmatch(r"[a-z_]{1,40}", code) else ""
             return _problem(
                 request,
                 config,
                 title="Not signed in",
                 message=(
-                    f"{config.name} did not sign you in ({request.GET['error'][:100]}). "
-                    "Start again from the sign-in page."
+                    f"{config.name} did not sign you in{shown}. Start again from the sign-in page."
                 ),
                 status=400,
             )
