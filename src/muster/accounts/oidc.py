@@ -214,6 +214,16 @@ class SsoBackend(OIDCAuthenticationBackend):
         # sessions stop working at their next request.
         return ModelBackend.get_user(self, user_id)
 
+    # Permissions are answered by the rules and model backends; this one only signs people in.
+    def has_perm(self, user_obj: Any, perm: str, obj: Any = None) -> bool:
+        return False
+
+    def has_module_perms(self, user_obj: Any, app_label: str) -> bool:
+        return False
+
+    def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
+        return set()
+
     def get_settings(self, attr: str, *args: Any) -> Any:
         overrides = {
             "OIDC_TOKEN_USE_BASIC_AUTH": not self._endpoints.client_secret_post,
