@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "muster.certification",
     "muster.rollcall",
     "muster.reports",
+    "muster.release",
 ]
 
 MIDDLEWARE = [
@@ -84,6 +85,9 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Answers only the single sign-on callback (it takes no username or password), and
+    # nothing at all while single sign-on is off; see "Single sign-on" below.
+    "muster.accounts.oidc.SsoBackend",
 ]
 
 ROOT_URLCONF = "muster.urls"
@@ -221,7 +225,44 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=HTTPS)
 if env.bool("USE_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
 
+# --- Single sign-on (OpenID Connect) -------------------------------------------------------
+# Off unless the client id and secret are set together with the provider: its issuer (whose
+# /.well-known/openid-configuration is read at the first single sign-on, never at start-up,
+# and cached) or its endpoints one by one. An endpoint given here wins over the discovered
+# one. See docs/single-sign-on.md.
+MUSTER_OIDC_ISSUER = env.str("MUSTER_OIDC_ISSUER", default="")
+MUSTER_OIDC_CLIENT_ID = env.str("MUSTER_OIDC_CLIENT_ID", default="")
+MUSTER_OIDC_CLIENT_SECRET = env.str("MUSTER_OIDC_CLIENT_SECRET", default="")
+MUSTER_OIDC_NAME = env.str("MUSTER_OIDC_NAME", default="single sign-on")
+MUSTER_OIDC_AUTHORIZATION_ENDPOINT = env.str("MUSTER_OIDC_AUTHORIZATION_ENDPOINT", default="")
+MUSTER_OIDC_TOKEN_ENDPOINT = env.str("MUSTER_OIDC_TOKEN_ENDPOINT", default="")
+MUSTER_OIDC_USERINFO_ENDPOINT = env.str("MUSTER_OIDC_USERINFO_ENDPOINT", default="")
+MUSTER_OIDC_JWKS_URI = env.str("MUSTER_OIDC_JWKS_URI", default="")
+MUSTER_OIDC_END_SESSION_ENDPOINT = env.str("MUSTER_OIDC_END_SESSION_ENDPOINT", default="")
+# Signing out of Muster also ends the provider's session, when the provider offers that.
+MUSTER_OIDC_END_SESSION = env.bool("MUSTER_OIDC_END_SESSION", default=True)
+# Unknown people get a login with no roles (they see nothing until an administrator grants
+# one) instead of a refusal.
+MUSTER_OIDC_CREATE_USERS = env.bool("MUSTER_OIDC_CREATE_USERS", default=False)
+MUSTER_OIDC_TIMEOUT = env.float("MUSTER_OIDC_TIMEOUT", default=10.0)
+# mozilla-django-oidc's own settings, for the parts of its flow Muster uses.
+OIDC_RP_SCOPES = env.str("MUSTER_OIDC_SCOPES", default="openid email profile")
+OIDC_RP_SIGN_ALGO = env.str("MUSTER_OIDC_SIGN_ALGO", default="RS256")
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso:callback"
+
+
+# --- Content-Security-Policy ---------------------------------------------------------------
 def _origin(url: str, setting: str) -> str:
     """The scheme://host[:port] of an address, for a CSP source list."""
     parts = urlsplit(url)
@@ -230,15 +271,19 @@ def _origin(url: str, setting: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-# Forms post only to Muster itself, and (single sign-on) to the identity provider: browsers
-# apply form-action to the redirects that follow a form's POST, so a sign-in button that
-# posts here and is redirected to the provider needs the provider's origin too.
-# MUSTER_CSP_FORM_ACTION names further origins, for a provider whose sign-in page is not
-# on its issuer's origin.
+# Forms post only to Muster itself, and, with single sign-on, to the provider: browsers apply
+# form-action to the redirects that follow a form's POST too, and signing out (a POST) is
+# redirected to the provider's end-session endpoint. Its origin is taken from the issuer and
+# any endpoint configured one by one; MUSTER_CSP_FORM_ACTION names further origins, for a
+# provider whose discovery document puts its pages on another origin.
 _form_action = ["'self'"]
-_oidc_issuer = env.str("MUSTER_OIDC_ISSUER", default="")
-if _oidc_issuer:
-    _form_action.append(_origin(_oidc_issuer, "MUSTER_OIDC_ISSUER"))
+for _setting, _address in (
+    ("MUSTER_OIDC_ISSUER", MUSTER_OIDC_ISSUER),
+    ("MUSTER_OIDC_AUTHORIZATION_ENDPOINT", MUSTER_OIDC_AUTHORIZATION_ENDPOINT),
+    ("MUSTER_OIDC_END_SESSION_ENDPOINT", MUSTER_OIDC_END_SESSION_ENDPOINT),
+):
+    if _address:
+        _form_action.append(_origin(_address, _setting))
 _form_action += [
     _origin(u, "MUSTER_CSP_FORM_ACTION") for u in env.list("MUSTER_CSP_FORM_ACTION", default=[])
 ]
@@ -261,15 +306,6 @@ CONTENT_SECURITY_POLICY = {
         "form-action": list(dict.fromkeys(_form_action)),
         "report-uri": [reverse_lazy("csp-report")],
     },
-}
-
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
 # Shown on the login page and used in e-mail; the demo sets nothing here.

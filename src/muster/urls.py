@@ -12,6 +12,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("login/", account_views.MusterLoginView.as_view(), name="login"),
     path("logout/", account_views.MusterLogoutView.as_view(), name="logout"),
+    path("sso/", include("muster.accounts.sso_urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("csp-report/", csp_report, name="csp-report"),
     path("", include("muster.people.urls")),
@@ -20,6 +21,7 @@ urlpatterns = [
     path("outside-training/", include("muster.outside.urls")),
     path("course-certification/", include("muster.certification.urls")),
     path("roll-call/", include("muster.rollcall.urls")),
+    path("releases/", include("muster.release.urls")),
     path("", include("muster.reports.urls")),
     path("admin/", admin.site.urls),
 ]

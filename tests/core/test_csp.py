@@ -103,6 +103,9 @@ def pages(world: World) -> list[tuple[User | None, str]]:
         (world.training_user, reverse("record-new", args=[officer.pk])),
         (director, reverse("home")),
         (world.custodian_user, reverse("transcript", args=[officer.pk])),
+        (world.custodian_user, reverse("release-list")),
+        (world.custodian_user, reverse("release-new")),
+        (None, reverse("sso:start")),  # single sign-on is off: a page says so
         (world.admin_user, reverse("dashboard", args=[world.agency.pk])),
         (world.admin_user, reverse("state-report", args=[world.agency.pk])),
         (world.admin_user, reverse("agency-rules", args=[world.agency.pk])),
@@ -169,8 +172,15 @@ def test_form_action_admits_the_single_sign_on_provider_when_one_is_configured(t
         show,
         tmp_path,
         MUSTER_OIDC_ISSUER="https://login.example.gov/realms/osage",
+        MUSTER_OIDC_END_SESSION_ENDPOINT="https://logout.example.gov:8443/end",
+        MUSTER_OIDC_AUTHORIZATION_ENDPOINT="https://login.example.gov/realms/osage/auth",
         MUSTER_CSP_FORM_ACTION="https://sts.example.net/tenant",
-    ) == ["'self'", "https://login.example.gov", "https://sts.example.net"]
+    ) == [
+        "'self'",
+        "https://login.example.gov",
+        "https://logout.example.gov:8443",
+        "https://sts.example.net",
+    ]
 
 
 def report(**fields: object) -> bytes:

@@ -18,6 +18,7 @@ PACKAGE = Path(muster.__file__).resolve().parent
 NOT_SERVED = {
     "training/sign_in_sheet_pdf.html": "the sign-in sheet PDF (training/documents.py)",
     "reports/transcript_pdf.html": "the transcript PDF (reports/transcripts.py)",
+    "release/package_pdf.html": "the records-release package PDF (release/package.py)",
     "email/absence_notified.html": "e-mail (training/notifications.py)",
     "email/new_date_offered.html": "e-mail (training/notifications.py)",
 }

@@ -39,6 +39,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if member:
         items.append(("certification", "Course certification", reverse("certification-list")))
         items.append(("rules", "Rules", reverse("rules")))
+    if scope.everything or scope.agency_ids:
+        # The agency-wide roles: records staff enter and produce releases, counsel decides.
+        items.append(("release", "Records release", reverse("release-list")))
     if user.is_staff:
         items.append(("admin", "Site administration", reverse("admin:index")))
     current = request.resolver_match.url_name if request.resolver_match else ""
