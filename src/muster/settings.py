@@ -69,7 +69,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "muster.core.csp.MusterCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "muster.core.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -273,24 +273,18 @@ def _origin(url: str, setting: str) -> str:
 
 # Forms post only to Muster itself, and, with single sign-on, to the provider: browsers apply
 # form-action to the redirects that follow a form's POST too, and signing out (a POST) is
-# redirected to the provider's end-session endpoint. Its origin is taken from the issuer and
-# any endpoint configured one by one; MUSTER_CSP_FORM_ACTION names further origins, for a
-# provider whose discovery document puts its pages on another origin.
+# redirected to the provider's end-session endpoint. core.csp.MusterCSPMiddleware adds the
+# origins of the MUSTER_OIDC_* issuer and endpoints in force; MUSTER_CSP_FORM_ACTION names
+# further origins, for a provider whose discovery document puts its pages on another origin.
 _form_action = ["'self'"]
-for _setting, _address in (
-    ("MUSTER_OIDC_ISSUER", MUSTER_OIDC_ISSUER),
-    ("MUSTER_OIDC_AUTHORIZATION_ENDPOINT", MUSTER_OIDC_AUTHORIZATION_ENDPOINT),
-    ("MUSTER_OIDC_END_SESSION_ENDPOINT", MUSTER_OIDC_END_SESSION_ENDPOINT),
-):
-    if _address:
-        _form_action.append(_origin(_address, _setting))
 _form_action += [
     _origin(u, "MUSTER_CSP_FORM_ACTION") for u in env.list("MUSTER_CSP_FORM_ACTION", default=[])
 ]
 
 # Content-Security-Policy (django-csp), enforced on every response: scripts, styles, fonts
 # and requests only from Muster's own origin, never inline, never eval; images also as data:
-# (Pico's icons); no plugins, no <base>, no framing. Violations are reported to
+# (Pico's icons); no plugins, no <base>, no framing; sent by core.csp.MusterCSPMiddleware
+# (django-csp's, with the single sign-on provider in form-action). Violations are reported to
 # core.csp.csp_report, which logs them. See docs/architecture.md, "Web hardening".
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

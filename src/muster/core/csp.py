@@ -1,4 +1,4 @@
-"""Content-Security-Policy violation reports: browsers post them here and Muster logs them.
+"""The Content-Security-Policy header, and the violation reports browsers post back.
 
 The policy itself is in settings.CONTENT_SECURITY_POLICY. A report says that a page tried
 to load or run something the policy forbids: a template that slipped in an inline style or
@@ -16,9 +16,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
+from csp.middleware import CSPMiddleware, PolicyParts
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+
+from muster.accounts.oidc import sso_settings
 
 logger = logging.getLogger("muster.csp")
 
@@ -26,6 +30,41 @@ logger = logging.getLogger("muster.csp")
 REPORT_MAX_BYTES = 8 * 1024
 REPORTS_PER_MINUTE = 30
 FIELD_MAX_CHARS = 200
+
+
+def sso_form_action_origins() -> list[str]:
+    """The origins of the single sign-on provider's issuer and configured sign-in and
+    end-session endpoints, while single sign-on is on; addresses that are not http(s) are
+    left out (the sign-in itself then fails and says why)."""
+    config = sso_settings()
+    if not config.enabled:
+        return []
+    origins = []
+    for address in (config.issuer, config.authorization_endpoint, config.end_session_endpoint):
+        parts = urlsplit(address)
+        if parts.scheme in ("https", "http") and parts.netloc:
+            origins.append(f"{parts.scheme}://{parts.netloc}")
+    return list(dict.fromkeys(origins))
+
+
+class MusterCSPMiddleware(CSPMiddleware):
+    """django-csp's middleware, adding the single sign-on provider to form-action.
+
+    Signing out is a POST that, after a single sign-on, is redirected to the provider's
+    end-session endpoint, and browsers hold such redirects to the form page's form-action.
+    The provider is read from the settings in force for each response, not once at start-up.
+    """
+
+    def get_policy_parts(
+        self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
+    ) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        origins = sso_form_action_origins()
+        if origins and not report_only:
+            update = dict(parts.update or {})
+            update["form-action"] = [*update.get("form-action", ()), *origins]
+            parts.update = update
+        return parts
 
 
 class _Budget:
