@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from muster.accounts import views as account_views
+from muster.core import audit_views
 from muster.core import views as core_views
 
 urlpatterns = [
@@ -13,6 +14,7 @@ urlpatterns = [
     path("logout/", account_views.MusterLogoutView.as_view(), name="logout"),
     path("sso/", include("muster.accounts.sso_urls")),
     path("healthz", core_views.healthz, name="healthz"),
+    path("", include(audit_views)),
     path("", include("muster.people.urls")),
     path("", include("muster.compliance.urls")),
     path("", include("muster.training.urls")),
