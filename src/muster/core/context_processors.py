@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from muster.accounts.models import TRAINING_WRITE_ROLES, Role
+from muster.retention.models import RETENTION_READ_ROLES
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -39,6 +40,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if member:
         items.append(("certification", "Course certification", reverse("certification-list")))
         items.append(("rules", "Rules", reverse("rules")))
+    if scope.everything or scope.agencies_with(RETENTION_READ_ROLES):
+        items.append(("retention", "Retention", reverse("retention:index")))
     if user.is_staff:
         items.append(("admin", "Site administration", reverse("admin:index")))
     current = request.resolver_match.url_name if request.resolver_match else ""
