@@ -89,5 +89,5 @@ class ProposeForm(forms.Form):
     note = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="For the approving custodian (optional).",
+        help_text="For the approving custodian.",
     )

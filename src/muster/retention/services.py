@@ -159,6 +159,8 @@ def place_hold(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        # After a disposition under way has committed, or before it reads the holds.
+        _lock_agency(agency.pk)
         hold = LegalHold(
             agency=agency,
             officer=officer,
