@@ -172,6 +172,29 @@ def test_the_training_units_home_page_counts_what_waits_for_it(demo, client):
     assert f'href="/sessions/{under_way.pk}/"' in officer_page
 
 
+def test_the_demo_has_a_records_release_released_and_one_waiting(demo, client):
+    from muster.release.models import Disclosure, ReleaseRequest
+
+    officer = User.objects.get(username="officer").officer
+    released = ReleaseRequest.objects.get(status="released")
+    assert released.officer == officer
+    assert released.decided_by.username == "counsel"
+    # Counsel narrowed the fields: the scores were asked for but not approved.
+    assert "score" in released.fields
+    assert "score" not in released.approved_fields
+    disclosure = Disclosure.objects.get(request=released)
+    assert disclosure.record_count > 0
+    assert ReleaseRequest.objects.filter(status="submitted").exclude(officer=officer).exists()
+    with time_machine.travel(dt.datetime(2026, 11, 20, 18, 0, tzinfo=dt.UTC), tick=False):
+        client.login(username="officer", password=DEMO_PASSWORD)
+        own_page = client.get(f"/officers/{officer.pk}/").content.decode()
+        client.login(username="counsel", password=DEMO_PASSWORD)
+        counsel_home = client.get("/").content.decode()
+    assert released.number in own_page
+    assert "Jordan Pike" in own_page
+    assert "1</strong> records release requests to decide" in counsel_home
+
+
 def test_the_demo_keeps_records_by_schedule_with_a_hold_and_a_batch_to_approve(demo):
     from muster.retention.models import DispositionBatch, LegalHold, RetentionSchedule, Series
     from muster.retention.report import disposition_report

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "muster.certification",
     "muster.rollcall",
     "muster.reports",
+    "muster.release",
     "muster.retention",
 ]
 

@@ -40,6 +40,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if member:
         items.append(("certification", "Course certification", reverse("certification-list")))
         items.append(("rules", "Rules", reverse("rules")))
+    if scope.everything or scope.agency_ids:
+        # The agency-wide roles: records staff enter and produce releases, counsel decides.
+        items.append(("release", "Records release", reverse("release-list")))
     if scope.everything or scope.agencies_with(RETENTION_READ_ROLES):
         items.append(("retention", "Retention", reverse("retention:index")))
     if user.is_staff:

@@ -14,6 +14,7 @@ from muster.compliance.rulepack import load_pack
 from muster.core.audit import audit_read
 from muster.core.templatetags.muster import number
 from muster.people.models import LeavePeriod, Officer, OfficerStatus
+from muster.release.models import Disclosure
 from muster.reports.tables import Column, Table
 from muster.training.models import QualificationEvent, Topic, TrainingRecord
 
@@ -75,6 +76,19 @@ def officer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .filter(officer=officer, pack_id=officer.agency.rule_pack)
         .order_by("-period_start")
     )
+    scope = request.user.scope  # type: ignore[union-attr]
+    # The disclosure log is the officer's own and their agency's records staff's to read;
+    # supervisors and commission staff see the record but not who it was released to.
+    reads_disclosures = (
+        scope.everything or scope.officer_id == officer.pk or officer.agency_id in scope.agency_ids
+    )
+    disclosures = (
+        Disclosure.objects.visible_to(request.user)
+        .filter(officer=officer)
+        .select_related("request")
+        if reads_disclosures
+        else None
+    )
     return render(
         request,
         "people/officer_detail.html",
@@ -84,6 +98,7 @@ def officer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "qualifications": qualifications,
             "leave_periods": LeavePeriod.objects.visible_to(request.user).filter(officer=officer),
             "snapshots": snapshots,
+            "disclosures": disclosures,
         },
     )
 
