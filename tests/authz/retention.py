@@ -10,7 +10,6 @@ import datetime as dt
 
 from django.core.files.base import ContentFile
 
-from muster.accounts.models import Role
 from muster.core.services import SYSTEM
 from muster.retention.models import RetentionSchedule, Series, Trigger
 from muster.retention.services import (
@@ -21,7 +20,6 @@ from muster.retention.services import (
 )
 from muster.training.models import SessionStatus
 from tests.authz.base import AuthzWorld, Route
-from tests.conftest import member
 from tests.factories import (
     CourseFactory,
     QualificationFactory,
@@ -62,7 +60,7 @@ def setup(w: AuthzWorld) -> None:
         acting_user=SYSTEM, agency=agency, series=Series.TRAINING_RECORDS
     )
     approved = propose_batch(acting_user=SYSTEM, agency=agency, series=Series.QUALIFICATIONS)
-    approve_batch(acting_user=member(Role.RECORDS_CUSTODIAN, agency), batch=approved)
+    approve_batch(acting_user=w.users["custodian"], batch=approved)
     w.objects["approved_batch"] = approved
     w.objects["hold"] = place_hold(
         acting_user=SYSTEM, agency=agency, officer=w.officer, reason="Doe v. City"

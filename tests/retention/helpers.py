@@ -68,3 +68,43 @@ def approved_submission(
     submission.refresh_from_db()
     assert submission.record is not None
     return submission, submission.record
+
+
+def release_request(
+    world: Any, officer: Officer, status: str, on: dt.date, *, produced: bool = False
+) -> Any:
+    """A records release request decided (and, when `produced`, released) on a past day."""
+    from muster.release.models import Disclosure, ReleaseRequest
+
+    moment = dt.datetime.combine(on, dt.time(10, 0), tzinfo=CHICAGO)
+    request = ReleaseRequest.objects.create(
+        agency=officer.agency,
+        officer=officer,
+        number=f"REL-{on.year}-{ReleaseRequest.objects.count() + 1:04d}",
+        requester_name="Pat Doe",
+        requester_contact="pat@example.invalid",
+        purpose="Civil suit",
+        legal_basis="subpoena",
+        legal_citation="Case 19-CV-1",
+        format="pdf",
+        status=status,
+        entered_by=world.custodian_user,
+        decided_by=world.custodian_user,
+        decided_at=moment,
+        decision_reason="No basis" if status == "denied" else "",
+    )
+    # Rows entered long ago: created then, not today.
+    ReleaseRequest.objects.filter(pk=request.pk).update(created_at=moment)
+    if produced:
+        Disclosure.objects.create(
+            request=request,
+            officer=officer,
+            produced_by=world.custodian_user,
+            produced_at=moment + dt.timedelta(days=40),
+            format="pdf",
+            fields=["title"],
+            record_count=3,
+            sha256="0" * 64,
+            filename="release.pdf",
+        )
+    return request

@@ -22,7 +22,14 @@ from tests.factories import (
     SessionFactory,
     TrainingRecordFactory,
 )
-from tests.retention.helpers import CHICAGO, TODAY, approved_submission, schedule, separate
+from tests.retention.helpers import (
+    CHICAGO,
+    TODAY,
+    approved_submission,
+    release_request,
+    schedule,
+    separate,
+)
 
 
 def due_keys(agency, today=TODAY):
@@ -295,3 +302,15 @@ def test_roll_call_links_do_not_keep_a_record(world):
     record = TrainingRecordFactory(officer=world.officer, completed_on=dt.date(2020, 5, 5))
     RollCallRecord.objects.create(report=report, record=record)
     assert due_keys(world.agency) == {(Series.TRAINING_RECORDS, record.pk)}
+
+
+def test_a_release_request_counts_from_its_last_package_and_only_once_finished(world):
+    schedule(world.agency, Series.RELEASE_REQUESTS, 5, Trigger.RECORD_DATE)
+    denied = release_request(world, world.officer, "denied", dt.date(2021, 11, 1))
+    # Decided in 2021, but its package was produced 40 days later: not due until 2026-12-11.
+    released = release_request(
+        world, world.officer, "released", dt.date(2021, 11, 1), produced=True
+    )
+    release_request(world, world.colleague, "approved", dt.date(2019, 1, 1))  # still open
+    assert due_keys(world.agency) == {(Series.RELEASE_REQUESTS, denied.pk)}
+    assert (Series.RELEASE_REQUESTS, released.pk) in due_keys(world.agency, dt.date(2026, 12, 12))

@@ -18,6 +18,7 @@ from muster.core.models import AuditEvent
 from muster.core.services import SYSTEM
 from muster.core.uploads import private_storage
 from muster.outside.models import OutsideTrainingSubmission, SubmissionReview
+from muster.release.models import Disclosure, ReleaseRequest
 from muster.retention.defaults import DEFAULTS
 from muster.retention.models import (
     BatchStatus,
@@ -49,7 +50,13 @@ from tests.factories import (
     TrainingRecordFactory,
     UserFactory,
 )
-from tests.retention.helpers import CHICAGO, approved_submission, schedule, separate
+from tests.retention.helpers import (
+    CHICAGO,
+    approved_submission,
+    release_request,
+    schedule,
+    separate,
+)
 
 # --- Schedules ------------------------------------------------------------------------------
 
@@ -487,8 +494,10 @@ def test_every_series_is_disposed_of_with_what_belongs_only_to_it(
     )
     packet = document.file.name
 
+    release = release_request(world, officer, "released", dt.date(2019, 6, 1), produced=True)
+
     batch = propose_batch(acting_user=world.custodian_user, agency=world.agency)
-    assert batch.items.count() == 10
+    assert batch.items.count() == 11
     approve_batch(acting_user=world.custodian_user, batch=batch)
     with django_capture_on_commit_callbacks(execute=True):
         execute_batch(acting_user=world.custodian_user, batch=batch)
@@ -504,10 +513,12 @@ def test_every_series_is_disposed_of_with_what_belongs_only_to_it(
         (RollCallReport, report.pk),
         (CertificationRequest, request.pk),
         (PacketDocument, document.pk),
+        (ReleaseRequest, release.pk),
     ):
         assert not model._base_manager.filter(pk=pk).exists(), model
     assert not SubmissionReview.objects.exists()
     assert not RollCallRecord.objects.exists()
+    assert not Disclosure.objects.exists()
     # The session stays (it is the catalog's history); its sign-ins and scan are gone.
     session.refresh_from_db()
     assert not session.paper_sheet
@@ -516,7 +527,7 @@ def test_every_series_is_disposed_of_with_what_belongs_only_to_it(
     for name in (certificate, sheet, packet):
         assert not private_storage().exists(name)
     stones = AuditEvent.objects.filter(action="record.disposed")
-    assert stones.count() == 10
+    assert stones.count() == 11
     assert stones.filter(object_type="training.session.sign_in_sheet").get().object_id == str(
         session.pk
     )

@@ -38,6 +38,7 @@ DEFAULTS: tuple[DefaultSchedule, ...] = (
     DefaultSchedule(Series.SIGN_IN_SHEETS, 3, Trigger.PERIOD_END),
     DefaultSchedule(Series.ROLL_CALL_REPORTS, 3, Trigger.PERIOD_END),
     DefaultSchedule(Series.CERTIFICATION_PACKETS, 5, Trigger.RECORD_DATE),
+    DefaultSchedule(Series.RELEASE_REQUESTS, 5, Trigger.RECORD_DATE),
 )
 
 

@@ -33,11 +33,17 @@ class Series(models.TextChoices):
     SIGN_IN_SHEETS = "sign_in_sheets", "Session sign-in sheets and paper scans"
     ROLL_CALL_REPORTS = "roll_call_reports", "Roll-call training reports"
     CERTIFICATION_PACKETS = "certification_packets", "POST course certification requests"
+    RELEASE_REQUESTS = "release_requests", "Records release requests and their disclosure log"
 
 
 # Series whose every record belongs to one officer; only these can be kept from separation.
 PER_OFFICER_SERIES = frozenset(
-    {Series.TRAINING_RECORDS, Series.QUALIFICATIONS, Series.OUTSIDE_SUBMISSIONS}
+    {
+        Series.TRAINING_RECORDS,
+        Series.QUALIFICATIONS,
+        Series.OUTSIDE_SUBMISSIONS,
+        Series.RELEASE_REQUESTS,
+    }
 )
 
 

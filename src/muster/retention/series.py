@@ -16,13 +16,14 @@ from functools import cache
 from typing import Any, ClassVar
 
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import F, Max, Q
+from django.db.models.functions import Coalesce, Greatest, TruncDate
 
 from muster.agencies.models import Agency
 from muster.certification.models import CertificationRequest, PacketDocument, RequestStatus
 from muster.outside.models import OutsideTrainingSubmission, SubmissionReview, SubmissionStatus
 from muster.people.models import Officer, OfficerStatus
+from muster.release.models import Disclosure, ReleaseRequest, ReleaseStatus
 from muster.retention.models import Series
 from muster.rollcall.models import ReportStatus, RollCallRecord, RollCallReport
 from muster.training.models import (
@@ -425,6 +426,43 @@ class CertificationPackets(RecordSeries):
         return Disposal(names, set())
 
 
+class ReleaseRequests(RecordSeries):
+    """Records release requests that were denied, withdrawn or released, with their
+    disclosure log, dated by their last event (the last package produced, the decision or
+    the withdrawal). Approved requests not yet released are open work."""
+
+    code = Series.RELEASE_REQUESTS
+    noun = "Records release request"
+    model = ReleaseRequest
+    officer_field = "officer"
+    FINISHED = (ReleaseStatus.DENIED, ReleaseStatus.WITHDRAWN, ReleaseStatus.RELEASED)
+
+    def base(self, agency: Agency) -> models.QuerySet[Any]:
+        created = F("created_at")
+        last_event = Greatest(
+            Coalesce(Max("disclosures__produced_at"), created),
+            Coalesce("decided_at", created),
+            Coalesce("withdrawn_at", created),
+        )
+        return ReleaseRequest.objects.filter(agency=agency, status__in=self.FINISHED).annotate(
+            record_day=TruncDate(last_event, tzinfo=agency.zone)
+        )
+
+    def describe(self, pks: Collection[int]) -> dict[int, str]:
+        out = {}
+        for chunk in chunks(pks):
+            for request in ReleaseRequest.objects.filter(pk__in=chunk):
+                out[request.pk] = f"{request.number} ({request.get_status_display().lower()})"
+        return out
+
+    def dispose(self, pks: Collection[int]) -> Disposal:
+        for chunk in chunks(pks):
+            # The disclosure log of a request is part of it (its packages are not stored).
+            Disclosure.objects.filter(request_id__in=chunk).delete()
+            ReleaseRequest.objects.filter(pk__in=chunk).delete()
+        return Disposal([], set())
+
+
 # In the order disposal runs: what points at a training record goes before it.
 SERIES: dict[str, RecordSeries] = {
     s.code: s
@@ -435,6 +473,7 @@ SERIES: dict[str, RecordSeries] = {
         RollCallReports(),
         SignInSheets(),
         CertificationPackets(),
+        ReleaseRequests(),
     )
 }
 
