@@ -11,6 +11,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("login/", account_views.MusterLoginView.as_view(), name="login"),
     path("logout/", account_views.MusterLogoutView.as_view(), name="logout"),
+    path("sso/", include("muster.accounts.sso_urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("", include("muster.people.urls")),
     path("", include("muster.compliance.urls")),

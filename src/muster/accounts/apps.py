@@ -7,3 +7,7 @@ class AccountsConfig(AppConfig):
     name = "muster.accounts"
     label = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        # Registers the system check that warns about half-configured single sign-on.
+        from muster.accounts import oidc  # noqa: F401
