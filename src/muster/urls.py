@@ -22,6 +22,7 @@ urlpatterns = [
     path("course-certification/", include("muster.certification.urls")),
     path("roll-call/", include("muster.rollcall.urls")),
     path("releases/", include("muster.release.urls")),
+    path("retention/", include("muster.retention.urls")),
     path("", include("muster.reports.urls")),
     path("admin/", admin.site.urls),
 ]
