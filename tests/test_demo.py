@@ -193,3 +193,25 @@ def test_the_demo_has_a_records_release_released_and_one_waiting(demo, client):
     assert released.number in own_page
     assert "Jordan Pike" in own_page
     assert "1</strong> records release requests to decide" in counsel_home
+
+
+def test_the_demo_keeps_records_by_schedule_with_a_hold_and_a_batch_to_approve(demo):
+    from muster.retention.models import DispositionBatch, LegalHold, RetentionSchedule, Series
+    from muster.retention.report import disposition_report
+
+    for agency in Agency.objects.all():
+        assert RetentionSchedule.objects.filter(agency=agency).count() == len(Series.values)
+    hold = LegalHold.objects.active().get()
+    assert hold.placed_by == User.objects.get(username="counsel")
+    assert hold.officer is not None
+    assert hold.officer.status == OfficerStatus.SEPARATED
+    batch = DispositionBatch.objects.get()
+    assert batch.status == "proposed"
+    assert batch.proposed_by == User.objects.get(username="chief")
+    officers = set(batch.items.values_list("officer_id", flat=True))
+    assert len(officers) == 1
+    assert hold.officer_id not in officers
+    assert batch.items.count() == 4  # three training records and a qualification
+    report = disposition_report(hold.agency, today=TODAY)
+    assert {r.officer_id for r in report.held} == {hold.officer_id}
+    assert report.proposable() == []

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "muster.rollcall",
     "muster.reports",
     "muster.release",
+    "muster.retention",
 ]
 
 MIDDLEWARE = [

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from muster.accounts import views as account_views
+from muster.core import audit_views
 from muster.core import views as core_views
 from muster.core.csp import csp_report
 
@@ -15,6 +16,7 @@ urlpatterns = [
     path("sso/", include("muster.accounts.sso_urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("csp-report/", csp_report, name="csp-report"),
+    path("", include(audit_views)),
     path("", include("muster.people.urls")),
     path("", include("muster.compliance.urls")),
     path("", include("muster.training.urls")),
@@ -22,6 +24,7 @@ urlpatterns = [
     path("course-certification/", include("muster.certification.urls")),
     path("roll-call/", include("muster.rollcall.urls")),
     path("releases/", include("muster.release.urls")),
+    path("retention/", include("muster.retention.urls")),
     path("", include("muster.reports.urls")),
     path("admin/", admin.site.urls),
 ]

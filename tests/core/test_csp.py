@@ -105,6 +105,8 @@ def pages(world: World) -> list[tuple[User | None, str]]:
         (world.custodian_user, reverse("transcript", args=[officer.pk])),
         (world.custodian_user, reverse("release-list")),
         (world.custodian_user, reverse("release-new")),
+        (world.custodian_user, reverse("audit-log")),
+        (world.custodian_user, reverse("retention:report", args=[world.agency.pk])),
         (None, reverse("sso:start")),  # single sign-on is off: a page says so
         (world.admin_user, reverse("dashboard", args=[world.agency.pk])),
         (world.admin_user, reverse("state-report", args=[world.agency.pk])),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from muster.compliance.models import ComplianceSnapshot
@@ -99,8 +102,19 @@ def officer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "leave_periods": LeavePeriod.objects.visible_to(request.user).filter(officer=officer),
             "snapshots": snapshots,
             "disclosures": disclosures,
+            "audit_trail": _audit_trail_link(request.user, officer),
         },
     )
+
+
+def _audit_trail_link(user: Any, officer: Officer) -> str:
+    """The audit log filtered to this officer, for those who read the agency's audit log."""
+    from muster.core.audit_views import audit_agency_ids
+
+    ids = audit_agency_ids(user)
+    if ids is not None and officer.agency_id not in ids:
+        return ""
+    return f"{reverse('audit-log')}?officer={officer.pk}"
 
 
 HISTORY_COLUMNS = (

@@ -203,6 +203,11 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
+def csv_cell(value: Any) -> Any:
+    """One CSV cell made safe, for writers that stream rows themselves."""
+    return _csv_cell(value)
+
+
 def download_name(filename: str) -> str:
     """A file name safe in a Content-Disposition header and as a sheet title: letters,
     digits, dots, dashes and underscores (accents dropped), case kept."""
