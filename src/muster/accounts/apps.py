@@ -7,3 +7,7 @@ class AccountsConfig(AppConfig):
     name = "muster.accounts"
     label = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        # Connects the audit of failed sign-ins and lockouts.
+        from muster.accounts import lockout  # noqa: F401
