@@ -144,9 +144,9 @@ def login_verify(request: HttpRequest) -> HttpResponse:
             backend = str(data.get("backend") or backend)
             pending = True
     if user is None or not has_second_factor(user):
-        request.session.pop(PENDING_LOGIN, None)
-        messages.info(request, "Sign in again: the time for the second step ran out.")
-        return redirect(_with_next("login", _safe_next(request, "")) if pending else "login")
+        if request.session.pop(PENDING_LOGIN, None):
+            messages.info(request, "Sign in again: the time for the second step ran out.")
+        return redirect(_with_next("login", _safe_next(request)))
 
     form = SecondFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
