@@ -201,3 +201,48 @@ def test_demo_staff_sign_in_with_the_code_the_second_step_shows(demo, client):
     from muster.demo import demo_code_for
 
     assert demo_code_for(officer_user) is None
+
+
+def test_the_demo_has_a_records_release_released_and_one_waiting(demo, client):
+    from muster.release.models import Disclosure, ReleaseRequest
+
+    officer = User.objects.get(username="officer").officer
+    released = ReleaseRequest.objects.get(status="released")
+    assert released.officer == officer
+    assert released.decided_by.username == "counsel"
+    # Counsel narrowed the fields: the scores were asked for but not approved.
+    assert "score" in released.fields
+    assert "score" not in released.approved_fields
+    disclosure = Disclosure.objects.get(request=released)
+    assert disclosure.record_count > 0
+    assert ReleaseRequest.objects.filter(status="submitted").exclude(officer=officer).exists()
+    with time_machine.travel(dt.datetime(2026, 11, 20, 18, 0, tzinfo=dt.UTC), tick=False):
+        client.login(username="officer", password=DEMO_PASSWORD)
+        own_page = client.get(f"/officers/{officer.pk}/").content.decode()
+        client.login(username="counsel", password=DEMO_PASSWORD)
+        counsel_home = client.get("/").content.decode()
+    assert released.number in own_page
+    assert "Jordan Pike" in own_page
+    assert "1</strong> records release requests to decide" in counsel_home
+
+
+def test_the_demo_keeps_records_by_schedule_with_a_hold_and_a_batch_to_approve(demo):
+    from muster.retention.models import DispositionBatch, LegalHold, RetentionSchedule, Series
+    from muster.retention.report import disposition_report
+
+    for agency in Agency.objects.all():
+        assert RetentionSchedule.objects.filter(agency=agency).count() == len(Series.values)
+    hold = LegalHold.objects.active().get()
+    assert hold.placed_by == User.objects.get(username="counsel")
+    assert hold.officer is not None
+    assert hold.officer.status == OfficerStatus.SEPARATED
+    batch = DispositionBatch.objects.get()
+    assert batch.status == "proposed"
+    assert batch.proposed_by == User.objects.get(username="chief")
+    officers = set(batch.items.values_list("officer_id", flat=True))
+    assert len(officers) == 1
+    assert hold.officer_id not in officers
+    assert batch.items.count() == 4  # three training records and a qualification
+    report = disposition_report(hold.agency, today=TODAY)
+    assert {r.officer_id for r in report.held} == {hold.officer_id}
+    assert report.proposable() == []

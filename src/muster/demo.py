@@ -32,6 +32,8 @@ from muster.core.services import SYSTEM
 from muster.outside.demo import load_demo as load_outside_demo
 from muster.people.models import Employment, LeaveKind, Officer, OfficerStatus
 from muster.people.services import add_leave_period, create_officer
+from muster.release.demo import load_demo as load_release_demo
+from muster.retention.demo import load_demo as load_retention_demo
 from muster.rollcall.demo import load_demo as load_rollcall_demo
 from muster.training.attendance import notify_absence, request_new_date
 from muster.training.demo_catalog import load_demo as load_catalog_demo
@@ -845,11 +847,11 @@ class _Builder:
             unit=patrol,
         )
         training_user = self.login("training", "Terry", "Lockhart", mo, Role.TRAINING_STAFF)
-        self.login("custodian", "Rita", "Ambrose", mo, Role.RECORDS_CUSTODIAN)
+        custodian_user = self.login("custodian", "Rita", "Ambrose", mo, Role.RECORDS_CUSTODIAN)
         counsel_user = self.login("counsel", "Paul", "Ng", mo, Role.COUNSEL_HR)
         hr_user = self.login("hr", "Hannah", "Ortiz", mo, Role.COUNSEL_HR)
         director_user = self.login("director", "Dale", "Whitfield", mo, Role.TRAINING_DIRECTOR)
-        self.login("chief", "Evelyn", "Marsh", mo, Role.AGENCY_ADMIN)
+        chief_user = self.login("chief", "Evelyn", "Marsh", mo, Role.AGENCY_ADMIN)
         self.login("training-ks", "Kurt", "Ahlberg", ks, Role.TRAINING_STAFF)
         ks_me = next(o for o in ks_officers if o.status == OfficerStatus.ACTIVE)
         self.login("officer-ks", ks_me.first_name, ks_me.last_name, ks, Role.OFFICER, officer=ks_me)
@@ -886,6 +888,16 @@ class _Builder:
         )
         load_outside_demo(
             mo, officers=[o for o in mo_officers if o.pk != me.pk], training_user=training_user
+        )
+        load_release_demo(
+            mo,
+            released_officer=me,
+            waiting_officer=next(o for o in mo_officers if o.pk not in (me.pk, sergeant.pk)),
+            custodian_user=custodian_user,
+            counsel_user=counsel_user,
+        )
+        load_retention_demo(
+            [mo, ks, co], records_agency=mo, counsel_user=counsel_user, admin_user=chief_user
         )
 
     def training_unit_work(

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "muster.certification",
     "muster.rollcall",
     "muster.reports",
+    "muster.release",
+    "muster.retention",
 ]
 
 MIDDLEWARE = [
@@ -90,6 +92,9 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Answers only the single sign-on callback (it takes no username or password), and
+    # nothing at all while single sign-on is off; see "Single sign-on" below.
+    "muster.accounts.oidc.SsoBackend",
 ]
 
 ROOT_URLCONF = "muster.urls"
@@ -267,6 +272,33 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Single sign-on (OpenID Connect) -------------------------------------------------------
+# Off unless the client id and secret are set together with the provider: its issuer (whose
+# /.well-known/openid-configuration is read at the first single sign-on, never at start-up,
+# and cached) or its endpoints one by one. An endpoint given here wins over the discovered
+# one. See docs/single-sign-on.md.
+MUSTER_OIDC_ISSUER = env.str("MUSTER_OIDC_ISSUER", default="")
+MUSTER_OIDC_CLIENT_ID = env.str("MUSTER_OIDC_CLIENT_ID", default="")
+MUSTER_OIDC_CLIENT_SECRET = env.str("MUSTER_OIDC_CLIENT_SECRET", default="")
+MUSTER_OIDC_NAME = env.str("MUSTER_OIDC_NAME", default="single sign-on")
+MUSTER_OIDC_AUTHORIZATION_ENDPOINT = env.str("MUSTER_OIDC_AUTHORIZATION_ENDPOINT", default="")
+MUSTER_OIDC_TOKEN_ENDPOINT = env.str("MUSTER_OIDC_TOKEN_ENDPOINT", default="")
+MUSTER_OIDC_USERINFO_ENDPOINT = env.str("MUSTER_OIDC_USERINFO_ENDPOINT", default="")
+MUSTER_OIDC_JWKS_URI = env.str("MUSTER_OIDC_JWKS_URI", default="")
+MUSTER_OIDC_END_SESSION_ENDPOINT = env.str("MUSTER_OIDC_END_SESSION_ENDPOINT", default="")
+# Signing out of Muster also ends the provider's session, when the provider offers that.
+MUSTER_OIDC_END_SESSION = env.bool("MUSTER_OIDC_END_SESSION", default=True)
+# Unknown people get a login with no roles (they see nothing until an administrator grants
+# one) instead of a refusal.
+MUSTER_OIDC_CREATE_USERS = env.bool("MUSTER_OIDC_CREATE_USERS", default=False)
+MUSTER_OIDC_TIMEOUT = env.float("MUSTER_OIDC_TIMEOUT", default=10.0)
+# mozilla-django-oidc's own settings, for the parts of its flow Muster uses.
+OIDC_RP_SCOPES = env.str("MUSTER_OIDC_SCOPES", default="openid email profile")
+OIDC_RP_SIGN_ALGO = env.str("MUSTER_OIDC_SIGN_ALGO", default="RS256")
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso:callback"
 
 # Shown on the login page and used in e-mail; the demo sets nothing here.
 MUSTER_SITE_NAME = env.str("MUSTER_SITE_NAME", default="Muster")

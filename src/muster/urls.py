@@ -3,9 +3,9 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from muster.accounts import views as account_views
+from muster.core import audit_views
 from muster.core import views as core_views
 
 urlpatterns = [
@@ -13,16 +13,18 @@ urlpatterns = [
     path("login/", account_views.MusterLoginView.as_view(), name="login"),
     path("logout/", account_views.MusterLogoutView.as_view(), name="logout"),
     path("", include("muster.accounts.urls")),
+    path("sso/", include("muster.accounts.sso_urls")),
     path("healthz", core_views.healthz, name="healthz"),
+    path("", include(audit_views)),
     path("", include("muster.people.urls")),
     path("", include("muster.compliance.urls")),
     path("", include("muster.training.urls")),
     path("outside-training/", include("muster.outside.urls")),
     path("course-certification/", include("muster.certification.urls")),
     path("roll-call/", include("muster.rollcall.urls")),
+    path("releases/", include("muster.release.urls")),
+    path("retention/", include("muster.retention.urls")),
     path("", include("muster.reports.urls")),
-    # Site administration signs in through Muster's own login, second step included.
-    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
 ]
 

@@ -23,7 +23,8 @@ def ask_for_link(client, email: str):
 
 
 def link_in(message) -> str:
-    return re.search(r"https?://testserver(/login/reset/[^/\s]+/[^/\s]+/)", message.body).group(1)
+    found = re.search(r"https?://testserver(/password-reset/[^/\s]+/[^/\s]+/)", message.body)
+    return found.group(1)
 
 
 def test_the_login_page_links_to_the_reset(db, client):

@@ -275,10 +275,18 @@ def test_a_session_signed_in_elsewhere_still_owes_the_second_step(world, client)
         assert client.get(reverse("officer-list")).status_code == 200
 
 
-def test_site_administration_signs_in_through_the_login_page(client):
-    response = client.get("/admin/login/?next=/admin/")
+def test_site_administrations_own_login_form_still_owes_the_second_step(db, client):
+    from tests.factories import UserFactory
+
+    superuser = UserFactory(is_superuser=True, is_staff=True)
+    enable_two_factor(acting_user=SYSTEM, user=superuser, key="cd" * 20)
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": superuser.username, "password": PASSWORD, "next": "/admin/"},
+    )
     assert response.status_code == 302
-    assert response["Location"] == "/login/?next=/admin/"
+    assert "_auth_user_id" in client.session
+    assert client.get("/admin/")["Location"] == "/login/verify/?next=%2Fadmin%2F"
 
 
 def test_an_officer_may_turn_it_off_with_a_code_and_staff_may_not(world, client):

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from muster.accounts.models import Membership, User
+from muster.accounts.models import ExternalIdentity, Membership, User
 from muster.accounts.security import disable_two_factor
 from muster.core.admin import AuditedModelAdmin
 
@@ -66,3 +66,22 @@ class MembershipAdmin(AuditedModelAdmin):
     list_display = ("user", "role", "agency", "unit", "state", "ended_at")
     list_filter = ("role", "agency")
     raw_id_fields = ("user", "unit")
+
+
+@admin.register(ExternalIdentity)
+class ExternalIdentityAdmin(AuditedModelAdmin):
+    """Single sign-on identities linked to logins; shown, and unlinked with an audited delete.
+
+    They are only ever made by a sign-in the provider vouched for, never typed in here.
+    """
+
+    list_display = ("user", "subject", "issuer", "email_at_link", "linked_at", "last_login_at")
+    list_filter = ("issuer",)
+    search_fields = ("user__username", "subject", "email_at_link")
+    readonly_fields = ("user", "issuer", "subject", "email_at_link", "linked_at", "last_login_at")
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

@@ -10,4 +10,8 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         # Connects the audit of failed sign-ins and lockouts.
-        from muster.accounts import lockout  # noqa: F401
+        # Registers the system check that warns about half-configured single sign-on.
+        from muster.accounts import (
+            lockout,  # noqa: F401
+            oidc,  # noqa: F401
+        )

@@ -25,7 +25,7 @@ from muster.accounts.security import client_address, record_failed_login, record
 # with this key so the audit row says "otp.failed" rather than "login.failed".
 SECOND_FACTOR = "second_factor"
 # The pages whose answer becomes the locked-out page when a lock holds.
-SIGN_IN_PAGES = frozenset({"login", "login-verify"})
+SIGN_IN_PAGES = frozenset({"login", "login-verify", "admin:login"})
 
 
 def client_ip(request: HttpRequest) -> str | None:

@@ -215,3 +215,36 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"recovery code of {self.device.user_id}"
+
+
+class ExternalIdentity(models.Model):
+    """A person's account at the single sign-on provider, linked to their Muster login."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="external_identities")
+    # The provider's issuer URL and its never-reassigned id for the person ("sub"): together
+    # they name one person for good, unlike an e-mail address, which can change hands.
+    issuer = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255)
+    email_at_link = models.EmailField(
+        blank=True, help_text="The verified e-mail address that linked this identity, if any."
+    )
+    linked_at = models.DateTimeField(auto_now_add=True)
+    last_login_at = models.DateTimeField(null=True, blank=True)
+
+    objects: models.Manager[ExternalIdentity] = models.Manager()
+
+    class Meta:
+        ordering = ["user", "issuer"]
+        verbose_name = "single sign-on identity"
+        verbose_name_plural = "single sign-on identities"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "subject"], name="externalidentity_one_login_per_subject"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "issuer"], name="externalidentity_one_subject_per_provider"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.subject} at {self.issuer}"

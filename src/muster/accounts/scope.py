@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from muster.accounts.models import User
 
 _NOTHING = Q(pk__in=[])
+# Not Q(): an empty Q disappears when OR-ed with another ("everything or the sessions I teach"
+# would become "the sessions I teach"); this one stays true and adds nothing to the SQL.
+_EVERYTHING = ~_NOTHING
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,7 @@ class Scope:
     def officer_q(self, prefix: str = "") -> Q:
         """Rows whose officer (reached through `prefix`) this scope can read."""
         if self.everything:
-            return Q()
+            return _EVERYTHING
         q = _NOTHING
         if self.agency_ids:
             q |= Q(**{f"{prefix}agency_id__in": self.agency_ids})
@@ -55,7 +58,7 @@ class Scope:
     def agency_q(self, prefix: str = "") -> Q:
         """Rows whose agency (reached through `prefix`) the user belongs to or oversees."""
         if self.everything:
-            return Q()
+            return _EVERYTHING
         key = f"{prefix}pk" if prefix == "" else f"{prefix.removesuffix('__')}_id"
         q = _NOTHING
         if self.member_agency_ids:

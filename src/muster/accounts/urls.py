@@ -8,14 +8,14 @@ from muster.accounts import views
 
 urlpatterns: list[URLPattern] = [
     path("login/verify/", views.login_verify, name="login-verify"),
-    path("login/reset/", views.PasswordResetView.as_view(), name="password-reset"),
-    path("login/reset/sent/", views.PasswordResetSentView.as_view(), name="password-reset-sent"),
+    path("password-reset/", views.PasswordResetView.as_view(), name="password-reset"),
+    path("password-reset/sent/", views.PasswordResetSentView.as_view(), name="password-reset-sent"),
     path(
-        "login/reset/<uidb64>/<token>/",
+        "password-reset/<uidb64>/<token>/",
         views.PasswordResetConfirmView.as_view(),
         name="password-reset-confirm",
     ),
-    path("login/reset/done/", views.PasswordResetDoneView.as_view(), name="password-reset-done"),
+    path("password-reset/done/", views.PasswordResetDoneView.as_view(), name="password-reset-done"),
     path("account/", views.account_security, name="account-security"),
     path("account/password/", views.PasswordChangeView.as_view(), name="password-change"),
     path("account/two-factor/", views.two_factor_enrol, name="two-factor-enrol"),

@@ -34,6 +34,7 @@ from django_otp.util import random_hex
 from muster.accounts.forms import AuthenticatorCodeForm, SecondFactorForm
 from muster.accounts.lockout import SECOND_FACTOR, locked_out_response
 from muster.accounts.models import RecoveryCodeDevice, User
+from muster.accounts.oidc import provider_logout_url, sso_settings
 from muster.accounts.security import (
     check_second_factor,
     client_address,
@@ -93,6 +94,9 @@ class MusterLoginView(auth_views.LoginView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
+        sso = sso_settings()
+        if sso.enabled:
+            context["sso_name"] = sso.name
         if Agency.objects.filter(is_demo=True).exists():
             from muster.demo import DEMO_LOGINS, DEMO_PASSWORD
 
@@ -115,7 +119,15 @@ class MusterLoginView(auth_views.LoginView):
 
 
 class MusterLogoutView(auth_views.LogoutView):
-    """Sign out (POST only, as Django requires)."""
+    """Sign out (POST only, as Django requires); after a single sign-on, at the provider too."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # Worked out before the session, which holds the provider's ID token, is emptied.
+        provider_logout = provider_logout_url(request)
+        response = super().post(request, *args, **kwargs)
+        if provider_logout:
+            return HttpResponseRedirect(provider_logout)
+        return response
 
 
 def _demo_code(user: User) -> str:
@@ -133,9 +145,11 @@ def login_verify(request: HttpRequest) -> HttpResponse:
     backend = "django.contrib.auth.backends.ModelBackend"
     user: User | None = None
     if request.user.is_authenticated:
-        if getattr(request.user, "is_verified", lambda: False)():
-            return redirect(_safe_next(request))
         assert isinstance(request.user, User)
+        # Nothing to verify: past the second step already, or no authenticator to ask for.
+        verified = getattr(request.user, "is_verified", lambda: False)()
+        if verified or not has_second_factor(request.user):
+            return redirect(_safe_next(request))
         user = request.user
     else:
         data = request.session.get(PENDING_LOGIN) or {}

@@ -12,7 +12,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
@@ -93,12 +93,10 @@ def request_new(request: HttpRequest) -> HttpResponse:
     """Introduce a class for POST credit; the introducer becomes its liaison."""
     user: Any = request.user
     if getattr(user, "officer", None) is None and not writer_agency_ids(user):
-        messages.error(
-            request,
+        raise PermissionDenied(
             "Only a member with an officer record, or Training Unit staff naming one, can "
-            "introduce a class.",
+            "introduce a class."
         )
-        return redirect("certification-list")
     form = RequestForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -331,6 +329,10 @@ def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 def liaison_change(request: HttpRequest, pk: int) -> HttpResponse:
     """The Training Unit names another liaison."""
     cr = _readable(request, pk)
+    # Before the form: the choice of liaisons is the Training Unit's, and a form error would
+    # answer someone who may not make the change at all.
+    if not request.user.has_perm("certification.manage", cr):
+        raise PermissionDenied("Only the Training Unit names another liaison.")
     form = LiaisonForm(request.POST, user=request.user, agency_id=cr.agency_id)
     if form.is_valid():
         try:

@@ -184,6 +184,35 @@ def _fill(row: ComplianceSnapshot, result: OfficerResult, digest: str, now: dt.d
     row.computed_at = now
 
 
+def recompute_stored_snapshots(
+    officers: Iterable[Officer], *, today: dt.date | None = None
+) -> None:
+    """Recompute every stored snapshot of these officers, older periods included, from the
+    records as they are now.
+
+    Records disposed of under a retention schedule leave periods long closed; their stored
+    verdicts and explanations must not go on describing records that are gone. Runs in the
+    caller's transaction.
+    """
+    for officer in officers:
+        evaluator, digest = evaluator_for(officer.agency)
+        facts = officer_facts(officer)
+        local_today = today or officer.agency.today()
+        now = timezone.now()
+        for row in ComplianceSnapshot.objects.filter(officer=officer, pack_id=evaluator.pack.id):
+            period = Period(row.period_label, row.period_start, row.period_end)
+            history = record_facts([officer.pk], period.start, period.end, [period.label])
+            relevant = [
+                r
+                for r in history.get(officer.pk, [])
+                if r.date in period or r.attributed_to == period.label
+            ]
+            _fill(row, evaluator.evaluate(facts, relevant, period, as_of=local_today), digest, now)
+            ComplianceSnapshot.objects.filter(pk=row.pk).update(
+                **{name: getattr(row, name) for name in _SNAPSHOT_FIELDS}
+            )
+
+
 def recompute_all(*, agency: Agency | None = None) -> list[StatusChange]:
     """Recompute every serving officer's snapshots (after a pack changes); report who changed."""
     agencies = [agency] if agency is not None else list(Agency.objects.order_by("pk"))

@@ -94,6 +94,11 @@ def _hash_holds(event: AuditEvent, keys: list[bytes]) -> bool:
     return any(hmac.compare_digest(chain_hash(payload, key), event.hash) for key in keys)
 
 
+def row_hash_holds(event: AuditEvent) -> bool:
+    """Whether one row's own hash still matches its content (under any chain key)."""
+    return _hash_holds(event, _chain_keys())
+
+
 def _lock_chain() -> None:
     # SQLite transactions here are IMMEDIATE, so writers are already serialised at BEGIN.
     # PostgreSQL lets writers run side by side, so the chain's tail is locked until commit.

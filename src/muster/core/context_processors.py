@@ -8,6 +8,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from muster.accounts.models import TRAINING_WRITE_ROLES, Role
+from muster.core.audit_views import AUDIT_READERS
+from muster.retention.models import RETENTION_READ_ROLES
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -39,6 +41,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if member:
         items.append(("certification", "Course certification", reverse("certification-list")))
         items.append(("rules", "Rules", reverse("rules")))
+    if scope.everything or scope.agency_ids:
+        # The agency-wide roles: records staff enter and produce releases, counsel decides.
+        items.append(("release", "Records release", reverse("release-list")))
+    if scope.everything or scope.agencies_with(AUDIT_READERS):
+        items.append(("audit", "Audit log", reverse("audit-log")))
+    if scope.everything or scope.agencies_with(RETENTION_READ_ROLES):
+        items.append(("retention", "Retention", reverse("retention:index")))
     if user.is_staff:
         items.append(("admin", "Site administration", reverse("admin:index")))
     current = request.resolver_match.url_name if request.resolver_match else ""

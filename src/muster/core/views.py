@@ -44,6 +44,8 @@ class AgencyPanel:
     awaiting_new_date: int = 0
     # What waits for the Training Unit: (label, count, address), shown when not zero.
     queues: list[tuple[str, int, str]] = field(default_factory=list)
+    # What waits for General Counsel or HR: (label, count, address), shown when not zero.
+    decisions: list[tuple[str, int, str]] = field(default_factory=list)
 
 
 def _officer_panel(request: HttpRequest, officer: Officer) -> dict[str, Any]:
@@ -197,6 +199,7 @@ def _agency_panels(request: HttpRequest) -> list[AgencyPanel]:
             records.select_related("officer").order_by("-entered_at", "-id")[:8]
         )
         panel.queues = _training_queues(request, agency, panel.awaiting_new_date)
+        panel.decisions = _counsel_queues(request, agency)
         panels.append(panel)
     return panels
 
@@ -237,6 +240,23 @@ def _training_queues(
         ("members waiting for a new training date", awaiting_new_date, reverse("absence-list")),
     ]
     return [row for row in counts if row[1]]
+
+
+def _counsel_queues(request: HttpRequest, agency: Agency) -> list[tuple[str, int, str]]:
+    """Counts of what waits for General Counsel's or HR's decision, read through visible_to."""
+    from muster.release.models import ReleaseRequest, ReleaseStatus
+
+    user = signed_in_user(request)
+    if Role.COUNSEL_HR not in user.scope.roles_in(agency.pk):
+        return []
+    waiting = (
+        ReleaseRequest.objects.visible_to(user)
+        .filter(agency=agency, status=ReleaseStatus.SUBMITTED)
+        .exclude(entered_by=user)  # someone else decides what this person entered
+        .count()
+    )
+    address = f"{reverse('release-list')}?status={ReleaseStatus.SUBMITTED.value}"
+    return [("records release requests to decide", waiting, address)] if waiting else []
 
 
 def _commission_panels(request: HttpRequest) -> list[dict[str, Any]]:

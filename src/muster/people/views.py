@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from muster.compliance.models import ComplianceSnapshot
@@ -14,6 +17,7 @@ from muster.compliance.rulepack import load_pack
 from muster.core.audit import audit_read
 from muster.core.templatetags.muster import number
 from muster.people.models import LeavePeriod, Officer, OfficerStatus
+from muster.release.models import Disclosure
 from muster.reports.tables import Column, Table
 from muster.training.models import QualificationEvent, Topic, TrainingRecord
 
@@ -75,6 +79,19 @@ def officer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .filter(officer=officer, pack_id=officer.agency.rule_pack)
         .order_by("-period_start")
     )
+    scope = request.user.scope  # type: ignore[union-attr]
+    # The disclosure log is the officer's own and their agency's records staff's to read;
+    # supervisors and commission staff see the record but not who it was released to.
+    reads_disclosures = (
+        scope.everything or scope.officer_id == officer.pk or officer.agency_id in scope.agency_ids
+    )
+    disclosures = (
+        Disclosure.objects.visible_to(request.user)
+        .filter(officer=officer)
+        .select_related("request")
+        if reads_disclosures
+        else None
+    )
     return render(
         request,
         "people/officer_detail.html",
@@ -84,8 +101,20 @@ def officer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "qualifications": qualifications,
             "leave_periods": LeavePeriod.objects.visible_to(request.user).filter(officer=officer),
             "snapshots": snapshots,
+            "disclosures": disclosures,
+            "audit_trail": _audit_trail_link(request.user, officer),
         },
     )
+
+
+def _audit_trail_link(user: Any, officer: Officer) -> str:
+    """The audit log filtered to this officer, for those who read the agency's audit log."""
+    from muster.core.audit_views import audit_agency_ids
+
+    ids = audit_agency_ids(user)
+    if ids is not None and officer.agency_id not in ids:
+        return ""
+    return f"{reverse('audit-log')}?officer={officer.pk}"
 
 
 HISTORY_COLUMNS = (

@@ -203,6 +203,11 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
+def csv_cell(value: Any) -> Any:
+    """One CSV cell made safe, for writers that stream rows themselves."""
+    return _csv_cell(value)
+
+
 def download_name(filename: str) -> str:
     """A file name safe in a Content-Disposition header and as a sheet title: letters,
     digits, dots, dashes and underscores (accents dropped), case kept."""
@@ -210,17 +215,23 @@ def download_name(filename: str) -> str:
     return re.sub(r"-{2,}", "-", re.sub(r"[^A-Za-z0-9._-]+", "-", plain)).strip("-.") or "export"
 
 
-def csv_response(
-    header: Sequence[str], rows: Iterable[Sequence[Any]], filename: str
-) -> HttpResponse:
-    """A CSV download (UTF-8 with a byte-order mark, so spreadsheet programs read it right)."""
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A CSV file's text: a byte-order mark (so spreadsheet programs read UTF-8 right), the
+    header, and rows whose cells a spreadsheet shows as written, never runs."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(header)
     for row in rows:
         writer.writerow([_csv_cell(v) for v in row])
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    return out.getvalue()
+
+
+def csv_response(
+    header: Sequence[str], rows: Iterable[Sequence[Any]], filename: str
+) -> HttpResponse:
+    """A CSV download (UTF-8 with a byte-order mark, so spreadsheet programs read it right)."""
+    response = HttpResponse(csv_text(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{download_name(filename)}.csv"'
     response["Cache-Control"] = "private, no-store"
     return response

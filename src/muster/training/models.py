@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 
 from muster.accounts.scope import AgencyScopedQuerySet, OfficerScopedQuerySet
@@ -435,6 +436,41 @@ class AppendOnlyModel(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise TypeError("Append-only records are voided, never deleted.")
+
+    @classmethod
+    def dispose(cls, pks: Collection[int]) -> list[str]:
+        """Delete these rows for good; return the names of their stored files.
+
+        The one way an append-only row ever leaves the database. Only the retention
+        service calls it, when it executes a disposition batch that a records custodian
+        approved, in the transaction that writes each row's tombstone in the audit log
+        (muster.retention.services.execute_batch). Rows that point at a row (a correction
+        at what it corrects, a roll-call entry, an outside-training submission) still
+        protect it, so the caller removes those first; corrections in the same call go
+        before the rows they correct.
+        """
+        if not connection.in_atomic_block:
+            raise RuntimeError("Disposition runs inside the transaction of its tombstones.")
+        file_fields = [
+            f.attname for f in cls._meta.concrete_fields if isinstance(f, models.FileField)
+        ]
+        # The plain manager: the append-only queryset refuses delete() on purpose.
+        # Typed loosely: the subclasses, not this abstract model, declare `supersedes`.
+        rows: models.QuerySet[Any] = cls._base_manager.filter(pk__in=list(pks))
+        names: list[str] = []
+        if file_fields:
+            for values in rows.values_list(*file_fields):
+                names.extend(name for name in values if name)
+        links = dict(rows.values_list("pk", "supersedes_id"))
+        remaining = set(links)
+        while remaining:
+            corrected = {links[pk] for pk in remaining if links[pk] in remaining}
+            layer = remaining - corrected
+            if not layer:  # a correction cycle cannot be made; refuse rather than loop
+                raise RuntimeError("Corrections form a cycle; nothing was disposed.")
+            cls._base_manager.filter(pk__in=sorted(layer)).delete()
+            remaining = corrected
+        return names
 
     @property
     def is_void(self) -> bool:

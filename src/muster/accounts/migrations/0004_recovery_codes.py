@@ -9,7 +9,7 @@ import muster.accounts.models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0002_alter_membership_role"),
+        ("accounts", "0003_external_identity"),
     ]
 
     operations = [
