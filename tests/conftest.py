@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
+from django.test import Client, RequestFactory
 
 from muster.accounts.models import Membership, Role, User
 from muster.agencies.models import Agency, Unit
@@ -24,6 +25,52 @@ from tests.factories import (
 def pytest_report_header() -> str:
     url = os.environ.get("DATABASE_URL", "")
     return f"database: {'PostgreSQL' if url.startswith('postgres') else 'SQLite'}"
+
+
+def pass_second_step(client: Client, user: User) -> None:
+    """Mark the client's session as past the second step of signing in, with an authenticator
+    the user is given if they have none: what a real sign-in of a staff login ends with."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Test authenticator", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+@pytest.fixture(autouse=True)
+def _signing_in_includes_the_second_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`client.force_login(user)` and `client.login(...)` stand for a completed sign-in. Staff
+    logins must use two-factor sign-in (MUSTER_REQUIRE_2FA_FOR_STAFF), so for them that
+    includes the second step, as if they had entered their authenticator's code.
+    `second_factor=False` signs in with the password step only (tests of the second step).
+    `client.login` also gets the request that the lockout backend needs."""
+    from muster.accounts.two_factor import is_staff_login
+
+    force_login = Client.force_login
+    login = Client.login
+
+    def force_login_verified(
+        self: Client, user: User, backend: str | None = None, *, second_factor: bool = True
+    ) -> None:
+        force_login(self, user, backend)
+        if second_factor and is_staff_login(user):
+            pass_second_step(self, user)
+
+    def login_verified(self: Client, *, second_factor: bool = True, **credentials: object) -> bool:
+        credentials.setdefault("request", RequestFactory().post("/login/"))
+        if not login(self, **credentials):
+            return False
+        user = User.objects.get(username=credentials["username"])
+        if second_factor and is_staff_login(user):
+            pass_second_step(self, user)
+        return True
+
+    monkeypatch.setattr(Client, "force_login", force_login_verified)
+    monkeypatch.setattr(Client, "login", login_verified)
 
 
 @dataclass

@@ -172,6 +172,37 @@ def test_the_training_units_home_page_counts_what_waits_for_it(demo, client):
     assert f'href="/sessions/{under_way.pk}/"' in officer_page
 
 
+def test_demo_staff_sign_in_with_the_code_the_second_step_shows(demo, client):
+    """Demo staff must use two-factor sign-in like anyone's; their demo authenticator's code is
+    on the page, so the demo stays usable without a phone."""
+    import re
+
+    from django.urls import reverse
+
+    login = client.post(reverse("login"), {"username": "sergeant", "password": DEMO_PASSWORD})
+    assert login["Location"].startswith(reverse("login-verify"))
+    page = client.get(login["Location"]).content.decode()
+    code = re.search(r'<code id="demo-code">(\d{6})</code>', page).group(1)
+    assert client.post(reverse("login-verify"), {"otp_token": code})["Location"] == "/"
+    assert "_auth_user_id" in client.session
+    client.post(reverse("logout"))
+
+    # Signing in again at once works: the page shows the next code not yet used.
+    client.post(reverse("login"), {"username": "sergeant", "password": DEMO_PASSWORD})
+    page = client.get(reverse("login-verify")).content.decode()
+    second = re.search(r'<code id="demo-code">(\d{6})</code>', page).group(1)
+    assert client.post(reverse("login-verify"), {"otp_token": second}).status_code == 302
+    client.post(reverse("logout"))
+
+    # Officers have no authenticator, and nobody else is shown a code.
+    officer = client.post(reverse("login"), {"username": "officer", "password": DEMO_PASSWORD})
+    assert officer["Location"] == "/"
+    officer_user = User.objects.get(username="officer")
+    from muster.demo import demo_code_for
+
+    assert demo_code_for(officer_user) is None
+
+
 def test_the_demo_has_a_records_release_released_and_one_waiting(demo, client):
     from muster.release.models import Disclosure, ReleaseRequest
 

@@ -136,7 +136,8 @@ def test_the_home_page_needs_a_fixed_number_of_queries(client, world):
     assert body.count("1 of 24 h") == 10  # the ten most at risk; the rest on the unit page
     with counted_queries() as unit_page:
         page = client.get(f"/units/{world.patrol.pk}/compliance/", {"sort": "name"})
-    assert len(unit_page) <= 12, unit_page
+    # 13: one of them loads the authenticator that verified the session (two-factor sign-in).
+    assert len(unit_page) <= 13, unit_page
     assert page.content.decode().count('href="/officers/') >= 22
 
 

@@ -9,15 +9,20 @@ nothing when the demo is already there.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import random
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
 
 from django.db import transaction
 from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from muster.accounts.models import Role, User
+from muster.accounts.security import enable_two_factor
 from muster.accounts.services import create_user, grant_membership, make_site_administrator
 from muster.agencies.models import Agency, Unit
 from muster.agencies.services import create_agency, create_unit
@@ -50,6 +55,41 @@ from muster.training.services import (
 from muster.training.vocabulary import Delivery
 
 DEMO_PASSWORD = "muster-demo"  # noqa: S105 - printed on purpose: it is the demo's password.
+# Staff logins must use two-factor sign-in, and nobody trying the demo can scan a QR code for a
+# made-up person, so each demo staff login has an authenticator whose secret is derived from
+# its username; the second step of signing in shows that authenticator's current code (only
+# for these logins, only while the demo is loaded). See docs/signing-in.md.
+DEMO_AUTHENTICATOR = "Demo authenticator"
+
+
+def demo_authenticator_key(username: str) -> str:
+    """The hex secret of a demo login's authenticator (public on purpose, like the password)."""
+    return hashlib.sha256(f"muster-demo-authenticator:{username}".encode()).hexdigest()[:40]
+
+
+def demo_code_for(user: User) -> str | None:
+    """The code a demo staff login's authenticator shows now, or None for any other login.
+
+    It is the code of the earliest time step not used yet, so signing in twice within one
+    30-second step still works.
+    """
+    if user.get_username() not in {login.username for login in DEMO_LOGINS}:
+        return None
+    if not demo_is_loaded():
+        return None
+    key = demo_authenticator_key(user.get_username())
+    device = TOTPDevice.objects.filter(
+        user=user, confirmed=True, name=DEMO_AUTHENTICATOR, key=key
+    ).first()
+    if device is None:
+        return None
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    now = time.time()
+    totp.time = now
+    current = totp.t()
+    ahead = min(max(0, device.last_t + 1 - current), device.tolerance)
+    totp.time = now + ahead * device.step
+    return f"{totp.token():0{device.digits}d}"
 
 
 @dataclass(frozen=True)
@@ -728,7 +768,17 @@ class _Builder:
         grant_membership(
             acting_user=SYSTEM, user=user, role=role, agency=agency, unit=unit, state=state
         )
+        if role != Role.OFFICER:
+            self.demo_authenticator(user)
         return user
+
+    def demo_authenticator(self, user: User) -> None:
+        enable_two_factor(
+            acting_user=SYSTEM,
+            user=user,
+            key=demo_authenticator_key(user.get_username()),
+            name=DEMO_AUTHENTICATOR,
+        )
 
     def build(self) -> None:
         built: list[tuple[Agency, list[Unit], list[Officer], list[Course]]] = []
@@ -820,6 +870,7 @@ class _Builder:
             validate=False,
         )
         make_site_administrator(acting_user=SYSTEM, user=admin)
+        self.demo_authenticator(admin)
 
         self.training_unit_work(
             mo,
@@ -923,6 +974,11 @@ def load_demo(today: dt.date | None = None, stdout: IO[str] | None = None) -> bo
 def print_logins(out: IO[str]) -> None:
     """Print the demo logins, as the login page lists them."""
     print(f"\nDemo logins (password for all: {DEMO_PASSWORD}):", file=out)
+    print(
+        "  Every role but officer signs in with two factors: after the password, the page\n"
+        "  shows the code the login's demo authenticator would show now.",
+        file=out,
+    )
     width = max(len(login.role_label) for login in DEMO_LOGINS)
     for login in DEMO_LOGINS:
         print(f"  {login.username:<12} {login.role_label:<{width}} {login.where}", file=out)

@@ -6,6 +6,7 @@ default; see README.md, "Configuration", for the list.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -54,6 +55,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "rules.apps.AutodiscoverRulesConfig",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "muster.core",
     "muster.accounts",
     "muster.agencies",
@@ -77,13 +81,19 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "muster.accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "muster.core.middleware.AgencyTimezoneMiddleware",
+    # Last, so it can replace the login page's answer with the locked-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every sign-in attempt while the account or the address is locked out.
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
     # Answers only the single sign-on callback (it takes no username or password), and
@@ -210,6 +220,38 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 CSRF_COOKIE_HTTPONLY = True
+
+# --- Signing in --------------------------------------------------------------------------
+# Lockout (django-axes): MUSTER_LOCKOUT_FAILURES failed sign-ins for one username, from any
+# address, lock that username; MUSTER_LOCKOUT_ADDRESS_FAILURES failures from one address, for
+# any usernames, lock that address. The address limit is higher because a whole station may
+# share one address. Either lock lifts MUSTER_LOCKOUT_MINUTES after the failure that set it
+# (attempts made while locked neither count nor extend it); a password reset lifts the
+# username's lock at once.
+MUSTER_LOCKOUT_FAILURES = env.int("MUSTER_LOCKOUT_FAILURES", default=5)
+MUSTER_LOCKOUT_ADDRESS_FAILURES = env.int("MUSTER_LOCKOUT_ADDRESS_FAILURES", default=20)
+MUSTER_LOCKOUT_MINUTES = env.int("MUSTER_LOCKOUT_MINUTES", default=15)
+# The client's address is REMOTE_ADDR. Behind N reverse proxies that each append to
+# X-Forwarded-For, set MUSTER_PROXY_COUNT=N and the address is taken N entries from the right
+# of that header; never set it without such proxies, or anyone could choose their address.
+MUSTER_PROXY_COUNT = env.int("MUSTER_PROXY_COUNT", default=0)
+AXES_FAILURE_LIMIT = MUSTER_LOCKOUT_FAILURES
+AXES_COOLOFF_TIME = dt.timedelta(minutes=MUSTER_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_HANDLER = "muster.accounts.lockout.MusterAxesHandler"
+AXES_CLIENT_IP_CALLABLE = "muster.accounts.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "muster.accounts.lockout.locked_out_response"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token", "csrfmiddlewaretoken"]
+# Successful sign-ins are in the audit log (action "login"); axes keeps only the failures.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+
+# Two-factor sign-in (django-otp): every role but plain officer must use an authenticator
+# app; officers may. MUSTER_REQUIRE_2FA_FOR_STAFF=false turns the requirement off.
+MUSTER_REQUIRE_2FA_FOR_STAFF = env.bool("MUSTER_REQUIRE_2FA_FOR_STAFF", default=True)
+# A password-reset link works for this long, and only once.
+PASSWORD_RESET_TIMEOUT = env.int("MUSTER_PASSWORD_RESET_MINUTES", default=60) * 60
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -305,3 +347,5 @@ CONTENT_SECURITY_POLICY = {
 
 # Shown on the login page and used in e-mail; the demo sets nothing here.
 MUSTER_SITE_NAME = env.str("MUSTER_SITE_NAME", default="Muster")
+# Authenticator apps list the account under this name.
+OTP_TOTP_ISSUER = MUSTER_SITE_NAME

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("login/", account_views.MusterLoginView.as_view(), name="login"),
     path("logout/", account_views.MusterLogoutView.as_view(), name="logout"),
+    path("", include("muster.accounts.urls")),
     path("sso/", include("muster.accounts.sso_urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("csp-report/", csp_report, name="csp-report"),

@@ -113,7 +113,8 @@ def test_the_unit_list_needs_the_same_queries_for_more_officers(client, world):
     with counted_queries() as many:
         body = client.get(url).content.decode()
     assert len(many) == len(few)
-    assert 3 <= len(few) <= 12
+    # 13: one of them loads the authenticator that verified the session (two-factor sign-in).
+    assert 3 <= len(few) <= 13
     assert body.count('href="/officers/') >= 17
 
 

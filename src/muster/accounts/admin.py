@@ -1,10 +1,21 @@
 """Site administration of logins and roles."""
 
-from django.contrib import admin
+from typing import Any
+
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from muster.accounts.models import ExternalIdentity, Membership, User
+from muster.accounts.security import disable_two_factor
 from muster.core.admin import AuditedModelAdmin
+
+# Authenticators are set up by their owners (and turned off with the audited action below);
+# django-otp's own admin would let anyone with admin access read or plant a secret.
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
 
 
 class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -28,6 +39,24 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):  # type: ignore[type-arg]
     )
     raw_id_fields = ("officer",)
     inlines = [MembershipInline]
+    actions = ["turn_off_two_factor"]
+
+    @admin.action(description="Turn off two-factor sign-in (lost authenticator and codes)")
+    def turn_off_two_factor(self, request: HttpRequest, queryset: Any) -> None:
+        """Forget the selected logins' authenticators and recovery codes, each audited; staff
+        are asked to set up a new authenticator at their next sign-in."""
+        done = 0
+        for user in queryset:
+            try:
+                disable_two_factor(acting_user=request.user, user=user)
+            except ValidationError as error:
+                self.message_user(request, f"{user}: {' '.join(error.messages)}", messages.WARNING)
+            except PermissionDenied as error:
+                self.message_user(request, f"{user}: {error}", messages.WARNING)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, f"Two-factor sign-in turned off for {done} login(s).")
 
 
 @admin.register(Membership)

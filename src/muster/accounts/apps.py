@@ -9,5 +9,9 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
+        # Connects the audit of failed sign-ins and lockouts.
         # Registers the system check that warns about half-configured single sign-on.
-        from muster.accounts import oidc  # noqa: F401
+        from muster.accounts import (
+            lockout,  # noqa: F401
+            oidc,  # noqa: F401
+        )

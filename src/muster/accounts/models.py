@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 
 if TYPE_CHECKING:
     from muster.accounts.scope import Scope
@@ -137,6 +140,81 @@ class Membership(models.Model):
     def __str__(self) -> str:
         where = self.unit or self.agency or self.state
         return f"{self.user} — {self.get_role_display()} ({where})"
+
+
+# --- Recovery codes ------------------------------------------------------------------------
+# django-otp's own static device keeps its codes in clear text; these keep only a salted
+# SHA-256 digest of each. A code carries about 59 random bits, so a fast hash is enough: a
+# copy of the database does not give the codes back.
+RECOVERY_CODE_COUNT = 10
+_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
+_CODE_LENGTH = 12
+
+
+def normalise_recovery_code(code: str) -> str:
+    """A recovery code as stored: lower case, without the spaces and dashes people type."""
+    return "".join(ch for ch in code.lower() if ch not in " -\t")
+
+
+def _new_salt() -> str:
+    return secrets.token_hex(16)
+
+
+class RecoveryCodeDevice(TimestampMixin, ThrottlingMixin, Device):
+    """A user's one-time recovery codes: each signs in once, in place of the authenticator."""
+
+    salt = models.CharField(max_length=32, default=_new_salt)
+
+    class Meta:
+        verbose_name = "recovery code set"
+
+    def get_throttle_factor(self) -> int:
+        """Seconds of the doubling wait after each wrong code (django-otp's throttling)."""
+        return 1
+
+    def digest(self, code: str) -> str:
+        """The stored form of one code."""
+        text = f"{self.salt}:{normalise_recovery_code(code)}"
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def replace_codes(self) -> list[str]:
+        """Forget every code and make RECOVERY_CODE_COUNT new ones; returns them, grouped
+        for reading (the only time they exist in clear)."""
+        self.codes.all().delete()
+        plain = [
+            "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH))
+            for _ in range(RECOVERY_CODE_COUNT)
+        ]
+        self.codes.bulk_create([RecoveryCode(device=self, digest=self.digest(c)) for c in plain])
+        return ["-".join(code[i : i + 4] for i in range(0, _CODE_LENGTH, 4)) for code in plain]
+
+    def remaining(self) -> int:
+        """How many codes are still unused."""
+        return int(self.codes.count())
+
+    def verify_token(self, token: str) -> bool:
+        """Use up one code: True (and the code is gone) when it was one of ours."""
+        allowed, _ = self.verify_is_allowed()
+        if not allowed:
+            return False
+        used, _ = self.codes.filter(digest=self.digest(token)).delete()
+        if used:
+            self.throttle_reset(commit=False)
+            self.set_last_used_timestamp(commit=False)
+            self.save()
+            return True
+        self.throttle_increment()
+        return False
+
+
+class RecoveryCode(models.Model):
+    """The digest of one unused recovery code; the row is deleted when the code is used."""
+
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    digest = models.CharField(max_length=64, db_index=True)
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.device.user_id}"
 
 
 class ExternalIdentity(models.Model):

@@ -101,3 +101,29 @@ rules.add_perm("training.void_record", is_training_writer)
 rules.add_perm("training.record_qualification", is_training_writer)
 rules.add_perm("compliance.manage_overlay", is_agency_admin)
 rules.add_perm("compliance.grant_waiver", is_agency_admin | is_commission_of_state)
+
+
+@rules.predicate
+def is_self(user: Any, obj: Any) -> bool:
+    """The object is the user's own login."""
+    if not getattr(user, "is_authenticated", False) or obj is None:
+        return False
+    return getattr(obj, "pk", None) == user.pk and user.pk is not None
+
+
+@rules.predicate
+def may_sign_in_without_second_factor(user: Any, obj: Any) -> bool:
+    """The login (obj, else the user) is not one that must use two-factor sign-in."""
+    from muster.accounts.two_factor import two_factor_required
+
+    return not two_factor_required(obj if obj is not None else user)
+
+
+# Passwords, the authenticator and recovery codes of one's own login.
+rules.add_perm("accounts.manage_own_sign_in", is_self)
+# Officers may turn it off for themselves; a site administrator may turn it off for anyone who
+# lost both the authenticator and the recovery codes (staff then set it up again at sign-in).
+rules.add_perm(
+    "accounts.turn_off_two_factor",
+    (is_self & may_sign_in_without_second_factor) | rules.is_superuser,
+)
