@@ -44,7 +44,7 @@ AGENCY_WIDE_ROLES = frozenset(
 TRAINING_WRITE_ROLES = frozenset({Role.TRAINING_STAFF, Role.TRAINING_DIRECTOR, Role.AGENCY_ADMIN})
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp is untyped
     """A person who signs in: an officer, agency staff, or commission staff."""
 
     officer = models.OneToOneField(
