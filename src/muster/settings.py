@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "muster.core.csp.MusterCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "muster.core.middleware.RequestIdMiddleware",
+    # Inside the request id (its rows carry it), outside everything that may refuse.
+    "muster.core.middleware.RefusalAuditMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -134,7 +134,7 @@ def record_audit(
     event = AuditEvent(
         occurred_at=timezone.now(),
         actor=real_actor,
-        actor_label=actor.get_username() if actor is not None else "system",
+        actor_label=(actor.get_username() or "anonymous") if actor is not None else "system",
         action=action,
         object_type=object_type,
         object_id=object_id,

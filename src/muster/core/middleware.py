@@ -68,3 +68,44 @@ class AgencyTimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class RefusalAuditMiddleware:
+    """Write an audit row for every refused request (403), whoever asked and however refused.
+
+    Refusals come from `require()` in a service, a view's own check, CSRF, or a page that
+    answers 403 itself; all end as a 403 response, so they are caught here in one place. The
+    refused change itself was rolled back by then, so the row is written in its own
+    transaction. It names the path and method, never the request's content.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code == 403:
+            self._record(request)
+        return response
+
+    def _record(self, request: HttpRequest) -> None:
+        from django.db import transaction
+
+        from muster.core.audit import record_audit
+
+        user = getattr(request, "user", None)
+        signed_in = bool(user is not None and user.is_authenticated)
+        agency_id = None
+        if signed_in:
+            # The user's own agency, so the agency's custodians see the refusal in its log.
+            agencies = sorted(user.scope.member_agency_ids)  # type: ignore[union-attr]
+            agency_id = agencies[0] if agencies else None
+        with transaction.atomic():
+            record_audit(
+                actor=user,
+                action="permission.refused",
+                object_type="request",
+                object_label=request.path[:255],
+                agency_id=agency_id,
+                after={"method": request.method, "path": request.path[:500]},
+            )
