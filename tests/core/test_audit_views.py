@@ -79,6 +79,32 @@ def test_filters_by_person_officer_action_and_date(client, logged):
     assert up_to_today.context["page"].paginator.count > 0
 
 
+def test_the_officer_filter_finds_the_tombstones_of_the_officers_disposed_records(client, logged):
+    """A tombstone names the officer as "officer" (the record and its officer_id are gone)."""
+    import datetime as dt
+
+    from muster.retention.models import Series, Trigger
+    from muster.retention.services import approve_batch, execute_batch, propose_batch
+    from tests.factories import TrainingRecordFactory
+    from tests.retention.helpers import schedule
+
+    schedule(logged.agency, Series.TRAINING_RECORDS, 1, Trigger.RECORD_DATE)
+    old = TrainingRecordFactory(
+        officer=logged.officer, completed_on=logged.agency.today() - dt.timedelta(days=1200)
+    )
+    custodian = logged.custodian_user
+    batch = propose_batch(acting_user=custodian, agency=logged.agency)
+    execute_batch(acting_user=custodian, batch=approve_batch(acting_user=custodian, batch=batch))
+    tombstone = AuditEvent.objects.get(action="record.disposed")
+    assert tombstone.object_id == str(old.pk)
+
+    client.force_login(custodian)
+    dana = client.get(reverse("audit-log"), {"officer": logged.officer.pk})
+    assert tombstone in [e for e, _ in dana.context["rows"]]
+    colleague = client.get(reverse("audit-log"), {"officer": logged.colleague.pk})
+    assert tombstone not in [e for e, _ in colleague.context["rows"]]
+
+
 def test_a_bad_filter_is_named_next_to_its_field_and_shows_nothing(client, logged):
     client.force_login(logged.custodian_user)
     response = client.get(reverse("audit-log"), {"since": "2026-05-02", "until": "2026-05-01"})

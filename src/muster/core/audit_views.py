@@ -103,11 +103,15 @@ class AuditFilterForm(forms.Form):
             events = events.filter(actor_label=data["person"].strip())
         if data.get("officer"):
             officer = data["officer"]
-            # Rows on the officer's own row, and rows on records that name the officer.
+            # Rows on the officer's own row, and rows on records that name the officer: a
+            # record's snapshot says "officer_id"; rows that outlive their record (disposal
+            # tombstones, refused sign-ins) say "officer".
             events = events.filter(
                 Q(object_type="people.officer", object_id=str(officer))
                 | Q(after__officer_id=officer)
                 | Q(before__officer_id=officer)
+                | Q(after__officer=officer)
+                | Q(before__officer=officer)
             )
         if data.get("object_type"):
             events = events.filter(object_type=data["object_type"].strip().lower())
