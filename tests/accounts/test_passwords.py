@@ -142,3 +142,50 @@ def test_changing_the_password_needs_a_signed_in_person(db, client):
     response = client.get(reverse("password-change"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_guessing_the_current_password_counts_toward_the_lockout(world, client, settings):
+    """The change page must not be a way around the login page's lockout."""
+    from axes.models import AccessAttempt
+
+    user = world.officer_user
+    client.force_login(user)
+    wrong = {"old_password": "guess", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    for _ in range(settings.MUSTER_LOCKOUT_FAILURES):
+        client.post(reverse("password-change"), wrong, REMOTE_ADDR="198.51.100.9")
+    assert AccessAttempt.objects.filter(username=user.username).exists()
+    assert AuditEvent.objects.filter(action="login.failed").count() >= 1
+    # Locked now: even the right current password does not change it.
+    right = {**wrong, "old_password": PASSWORD}
+    response = client.post(reverse("password-change"), right, REMOTE_ADDR="198.51.100.9")
+    assert response.status_code != 302
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+
+def test_an_administrator_setting_a_password_is_audited_without_the_hash(world, client):
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_superuser("root", "root@example.org", PASSWORD)
+    client.force_login(admin)
+    url = reverse("admin:auth_user_password_change", args=[world.officer_user.pk])
+    response = client.post(url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    assert response.status_code == 302
+    row = AuditEvent.objects.get(action="password.set_by_administrator")
+    assert row.actor == admin
+    assert row.object_id == str(world.officer_user.pk)
+    world.officer_user.refresh_from_db()
+    assert world.officer_user.check_password(NEW_PASSWORD)
+    # An edit of the login in the administration keeps the hash out of its audit row.
+    from django.contrib import admin as django_admin
+    from django.test import RequestFactory
+
+    request = RequestFactory().post("/admin/")
+    request.user = admin
+    user_admin = django_admin.site._registry[get_user_model()]
+    world.officer_user.first_name = "Renamed"
+    user_admin.save_model(request, world.officer_user, form=None, change=True)
+    edit = AuditEvent.objects.get(action="user.update")
+    assert edit.after["first_name"] == "Renamed"
+    assert "password" not in edit.after
+    assert "password" not in edit.before

@@ -305,3 +305,18 @@ def test_behind_tls_cookies_are_secure_httponly_samesite_and_hsts_is_sent(tmp_pa
         "True",
         "True",
     ]
+
+
+def test_a_report_with_an_address_that_cannot_be_parsed_is_logged_not_a_crash(
+    db: None, caplog: pytest.LogCaptureFixture, fresh_budget: csp._Budget
+) -> None:
+    client = Client(enforce_csrf_checks=True)
+    with caplog.at_level(logging.WARNING, logger="muster.csp"):
+        response = client.post(
+            reverse("csp-report"),
+            report(**{"document-uri": "http://[::1?q=Reyes"}),
+            content_type="application/csp-report",
+        )
+    assert response.status_code == 204
+    [record] = caplog.records
+    assert "Reyes" not in record.getMessage()

@@ -573,3 +573,18 @@ def test_only_the_retention_service_disposes_of_append_only_records():
     assert callers == ["retention/series.py"]
     with pytest.raises(TypeError):
         TrainingRecord.objects.all().delete()
+
+
+def test_a_file_shared_with_a_record_that_stays_is_kept(world, django_capture_on_commit_callbacks):
+    """An approved submission's certificate is also its training record's evidence."""
+    schedule(world.agency, Series.OUTSIDE_SUBMISSIONS, 1, Trigger.RECORD_DATE)
+    schedule(world.agency, Series.TRAINING_RECORDS, None, Trigger.RECORD_DATE)
+    submission, record = approved_submission(world, world.officer, dt.date(2018, 3, 1))
+    assert record.evidence.name == submission.certificate.name
+    batch = propose_batch(acting_user=world.custodian_user, agency=world.agency)
+    approve_batch(acting_user=world.custodian_user, batch=batch)
+    with django_capture_on_commit_callbacks(execute=True):
+        execute_batch(acting_user=world.custodian_user, batch=batch)
+    assert not OutsideTrainingSubmission.objects.filter(pk=submission.pk).exists()
+    record.refresh_from_db()
+    assert private_storage().exists(record.evidence.name)

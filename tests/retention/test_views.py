@@ -275,3 +275,15 @@ def test_retention_templates_carry_no_inline_style_or_script():
         assert "style=" not in text, template.name
         assert "<script" not in text, template.name
         assert not re.search(r"\son[a-z]+=", text), template.name
+
+
+def test_downloading_a_batch_is_logged(client, world, due):
+    batch = propose_batch(acting_user=world.custodian_user, agency=world.agency)
+    client.force_login(world.custodian_user)
+    url = reverse("retention:batch_detail", args=[batch.pk])
+    response = client.get(url, {"export": "csv"})
+    assert response["Content-Type"].startswith("text/csv")
+    event = AuditEvent.objects.get(action="retention.batch_export")
+    assert event.actor == world.custodian_user
+    assert event.after["format"] == "csv"
+    assert event.after["rows"] == batch.items.count()

@@ -5,12 +5,15 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from muster.accounts.models import ExternalIdentity, Membership, User
+from muster.accounts.rules import agency_id_of
 from muster.accounts.security import disable_two_factor
 from muster.core.admin import AuditedModelAdmin
+from muster.core.audit import record_audit
 
 # Authenticators are set up by their owners (and turned off with the audited action below);
 # django-otp's own admin would let anyone with admin access read or plant a secret.
@@ -39,7 +42,26 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):  # type: ignore[type-arg]
     )
     raw_id_fields = ("officer",)
     inlines = [MembershipInline]
+    audit_exclude = ("password", "last_login")
     actions = ["turn_off_two_factor"]
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        """Django's set-a-password page, with its change and audit row in one transaction
+        (Django saves that form itself, never through save_model)."""
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                user = User.objects.get(pk=id)
+                record_audit(
+                    actor=request.user,
+                    action="password.set_by_administrator",
+                    obj=user,
+                    agency_id=agency_id_of(user),
+                    reason="Set in site administration.",
+                )
+        return response
 
     @admin.action(description="Turn off two-factor sign-in (lost authenticator and codes)")
     def turn_off_two_factor(self, request: HttpRequest, queryset: Any) -> None:

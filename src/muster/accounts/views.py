@@ -12,8 +12,8 @@ import segno
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth import login as auth_login
-from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
@@ -368,11 +368,34 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
 # --- Passwords -------------------------------------------------------------------------------
 
 
+class GuardedPasswordChangeForm(PasswordChangeForm):
+    """The current password is checked the way a sign-in is, so a wrong guess here counts
+    toward the lockout (and is audited) like one at the login page, and a locked-out
+    account cannot change its password either."""
+
+    def __init__(self, user: Any, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self) -> str:
+        old: str = self.cleaned_data["old_password"]
+        who = authenticate(self.request, username=self.user.get_username(), password=old)
+        if who is None or who.pk != self.user.pk:
+            raise ValidationError(
+                self.error_messages["password_incorrect"], code="password_incorrect"
+            )
+        return old
+
+
 class PasswordChangeView(auth_views.PasswordChangeView):
     """Change one's own password (the current one first)."""
 
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("account-security")
+    form_class = GuardedPasswordChangeForm
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "request": self.request}
 
     def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
         user = form.user

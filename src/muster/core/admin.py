@@ -21,11 +21,14 @@ def _agency_id(obj: models.Model) -> int | None:
 class AuditedModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Admin whose saves and deletes write an audit row in the same transaction."""
 
+    # Fields never copied into the audit row (a login's password hash, for one).
+    audit_exclude: tuple[str, ...] = ()
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         with transaction.atomic():
             before = None
             if change:
-                before = snapshot(type(obj).objects.get(pk=obj.pk))
+                before = snapshot(type(obj).objects.get(pk=obj.pk), exclude=self.audit_exclude)
             super().save_model(request, obj, form, change)
             record_audit(
                 actor=request.user,
@@ -33,13 +36,13 @@ class AuditedModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 obj=obj,
                 agency_id=_agency_id(obj),
                 before=before,
-                after=snapshot(obj),
+                after=snapshot(obj, exclude=self.audit_exclude),
                 reason="Changed in site administration.",
             )
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         with transaction.atomic():
-            before = snapshot(obj)
+            before = snapshot(obj, exclude=self.audit_exclude)
             label, pk, agency_id = str(obj), str(obj.pk), _agency_id(obj)
             super().delete_model(request, obj)
             record_audit(

@@ -99,7 +99,10 @@ def _path_only(value: Any) -> str:
     """An address without its query or fragment (they may hold names typed into a search)."""
     text = str(value or "")
     if "://" in text:
-        parts = urlsplit(text)
+        try:
+            parts = urlsplit(text)
+        except ValueError:  # not an address at all (a browser never sends one; anyone may)
+            return text.split("?", 1)[0].split("#", 1)[0][:FIELD_MAX_CHARS]
         text = f"{parts.scheme}://{parts.netloc}{parts.path}"
     else:
         text = text.split("?", 1)[0].split("#", 1)[0]

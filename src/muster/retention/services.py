@@ -15,8 +15,9 @@ import logging
 from collections import Counter, defaultdict
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from muster.accounts.models import Role
@@ -310,6 +311,26 @@ def cancel_batch(*, acting_user: Any, batch: DispositionBatch, reason: str) -> D
     return batch
 
 
+def _unshared(names: list[str]) -> list[str]:
+    """The files no remaining row points at.
+
+    One file can back several rows: an approved outside submission's certificate becomes its
+    training record's evidence, and a correction keeps the certificate of the record it
+    corrects. A file still named by a row that stays is kept, or that row would lose it.
+    """
+    left = set(names)
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if not left or not isinstance(field, models.FileField):
+                continue
+            ordered = sorted(left)
+            for start in range(0, len(ordered), 500):
+                chunk = ordered[start : start + 500]
+                used = model._base_manager.filter(**{f"{field.attname}__in": chunk})
+                left -= set(used.values_list(field.attname, flat=True))
+    return [name for name in names if name in left]
+
+
 def _delete_files(names: list[str]) -> None:
     """Remove disposed records' files from private storage (after the deletion committed:
     a rolled-back disposition must not lose a file)."""
@@ -432,7 +453,9 @@ def execute_batch(*, acting_user: Any, batch: DispositionBatch) -> DispositionBa
                 "kept": len(items) - len(going),
             },
         )
-        transaction.on_commit(lambda: _delete_files(files))
+        # Asked after the rows are gone, inside the transaction, so it sees what stays.
+        unshared = _unshared(files)
+        transaction.on_commit(lambda: _delete_files(unshared))
     return batch
 
 

@@ -444,6 +444,15 @@ def _batch_page(
         filename=f"disposition-batch-{batch.pk}",
     )
     if table.export_format:
+        # A list of officers' records at once, like the report's download: logged.
+        with transaction.atomic():
+            record_audit(
+                actor=request.user,
+                action="retention.batch_export",
+                obj=batch,
+                agency_id=batch.agency_id,
+                after={"format": table.export_format, "rows": len(table.rows)},
+            )
         return table.export()
     is_custodian = Role.RECORDS_CUSTODIAN in user.scope.roles_in(batch.agency_id)
     return render(
