@@ -148,3 +148,26 @@ def test_a_lock_counts_addresses_behind_a_proxy_separately(world, client, settin
             HTTP_X_FORWARDED_FOR="198.51.100.8",
         )
     assert other.status_code == 302
+
+
+def test_an_ipv6_client_is_counted_by_its_64_network(world, client, settings):
+    """Rotating through one's own /64 does not reset the count."""
+    with time_machine.travel(START, tick=False):
+        for n in range(19):
+            address = f"2001:db8:1:2::{n + 1:x}"
+            assert attempt(client, f"guess{n}", "not it", address).status_code == 200
+        assert attempt(client, "guess19", "not it", "2001:db8:1:2:ffff::9").status_code == 429
+        # Another /64 is another client.
+        assert attempt(client, "dana", PASSWORD, "2001:db8:1:3::1").status_code == 302
+
+
+def test_the_counted_address_of_a_client(rf):
+    from muster.accounts.lockout import client_ip
+
+    def of(address):
+        return client_ip(rf.get("/", REMOTE_ADDR=address))
+
+    assert of("198.51.100.7") == "198.51.100.7"
+    assert of("2001:db8:1:2:3:4:5:6") == "2001:db8:1:2::/64"
+    assert of("::ffff:198.51.100.7") == "198.51.100.7"
+    assert of("not an address") is None

@@ -7,6 +7,7 @@ lasts, MUSTER_PROXY_COUNT for where the address comes from.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from axes.handlers.database import AxesDatabaseHandler
@@ -29,8 +30,20 @@ SIGN_IN_PAGES = frozenset({"login", "login-verify", "admin:login"})
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The address axes counts failures against (AXES_CLIENT_IP_CALLABLE)."""
-    return client_address(request)
+    """The address axes counts failures against (AXES_CLIENT_IP_CALLABLE).
+
+    An IPv6 client is counted by its /64 network: one connection is usually handed a whole
+    /64, and counting each address apart would let it try a fresh one for every guess.
+    """
+    address = client_address(request)
+    if address is None:
+        return None
+    parsed = ipaddress.ip_address(address)
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:  # an IPv4 client seen through an IPv6 socket
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return address
 
 
 def _is_address_only(parameter: Any) -> bool:
