@@ -254,6 +254,10 @@ AXES_VERBOSE = False
 MUSTER_REQUIRE_2FA_FOR_STAFF = env.bool("MUSTER_REQUIRE_2FA_FOR_STAFF", default=True)
 # A password-reset link works for this long, and only once.
 PASSWORD_RESET_TIMEOUT = env.int("MUSTER_PASSWORD_RESET_MINUTES", default=60) * 60
+# Reset links sent in one hour: at most this many to one login, and to all logins together
+# from one address, so the form cannot be used to flood a mailbox (the page looks the same).
+MUSTER_RESET_LINKS_PER_LOGIN = env.int("MUSTER_RESET_LINKS_PER_LOGIN", default=3)
+MUSTER_RESET_LINKS_PER_ADDRESS = env.int("MUSTER_RESET_LINKS_PER_ADDRESS", default=10)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -189,3 +189,30 @@ def test_an_administrator_setting_a_password_is_audited_without_the_hash(world, 
     assert edit.after["first_name"] == "Renamed"
     assert "password" not in edit.after
     assert "password" not in edit.before
+
+
+def test_reset_links_are_limited_per_login_and_per_address_and_the_page_never_says(
+    world, client, settings
+):
+    settings.MUSTER_RESET_LINKS_PER_LOGIN = 3
+    settings.MUSTER_RESET_LINKS_PER_ADDRESS = 4
+    User.objects.filter(pk=world.officer_user.pk).update(email="dana@osage-falls.example")
+    User.objects.filter(pk=world.training_user.pk).update(email="trainer@osage-falls.example")
+    with time_machine.travel(START, tick=False):
+        answers = [ask_for_link(client, "dana@osage-falls.example") for _ in range(5)]
+        assert {a["Location"] for a in answers} == {reverse("password-reset-sent")}
+        assert len(mail.outbox) == 3  # the login's share for the hour
+        # Another login, same address: one more link, then the address's share is used up.
+        ask_for_link(client, "trainer@osage-falls.example")
+        ask_for_link(client, "trainer@osage-falls.example")
+        assert len(mail.outbox) == 4
+        other = client.post(
+            reverse("password-reset"),
+            {"email": "trainer@osage-falls.example"},
+            REMOTE_ADDR="198.51.100.77",
+        )
+        assert other["Location"] == reverse("password-reset-sent")
+        assert len(mail.outbox) == 5  # another address is not held back
+    with time_machine.travel(START + dt.timedelta(hours=2), tick=False):
+        ask_for_link(client, "dana@osage-falls.example")
+        assert len(mail.outbox) == 6  # an hour later, a link again

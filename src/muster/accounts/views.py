@@ -3,8 +3,10 @@ passwords (change, and reset by e-mail)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from binascii import unhexlify
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,12 +18,18 @@ from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+)
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -53,6 +61,7 @@ from muster.accounts.two_factor import (
 )
 from muster.agencies.models import Agency
 from muster.core.forms import show_service_errors
+from muster.core.models import AuditEvent
 
 # Between the password and the second step the session holds only who gave the password, and
 # when; the person is not signed in until the code is right.
@@ -415,9 +424,34 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return HttpResponseRedirect(str(self.success_url))
 
 
+class ThrottledPasswordResetForm(PasswordResetForm):
+    """Django's reset form, sending to no login that had its hourly share of links, and to
+    nobody when the asking address had its share; the page says the same either way."""
+
+    def __init__(self, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def get_users(self, email: str) -> Iterator[Any]:
+        since = timezone.now() - dt.timedelta(hours=1)
+        sent = AuditEvent.objects.filter(action="password.reset_requested", occurred_at__gte=since)
+        address = client_address(self.request)
+        if sent.filter(after__address=address).count() >= settings.MUSTER_RESET_LINKS_PER_ADDRESS:
+            return
+        for user in super().get_users(email):
+            mine = sent.filter(object_type="accounts.user", object_id=str(user.pk)).count()
+            if mine < settings.MUSTER_RESET_LINKS_PER_LOGIN:
+                yield user
+
+
 class PasswordResetView(auth_views.PasswordResetView):
     """Ask for a reset link by e-mail. The answer is the same whether or not the address
     belongs to a login, so the page tells nobody which addresses are known."""
+
+    form_class = ThrottledPasswordResetForm
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "request": self.request}
 
     template_name = "accounts/password_reset.html"
     subject_template_name = "email/password_reset_subject.txt"
