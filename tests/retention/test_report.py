@@ -314,3 +314,38 @@ def test_a_release_request_counts_from_its_last_package_and_only_once_finished(w
     release_request(world, world.colleague, "approved", dt.date(2019, 1, 1))  # still open
     assert due_keys(world.agency) == {(Series.RELEASE_REQUESTS, denied.pk)}
     assert (Series.RELEASE_REQUESTS, released.pk) in due_keys(world.agency, dt.date(2026, 12, 12))
+
+
+def test_a_hold_on_an_instructor_or_a_no_show_keeps_the_sheet_that_names_them(world):
+    from muster.training.models import Enrolment
+
+    schedule(world.agency, Series.SIGN_IN_SHEETS, 1, Trigger.RECORD_DATE)
+    sheets = []
+    for _ in range(2):
+        session = SessionFactory(
+            course=CourseFactory(agency=world.agency),
+            starts_at=dt.datetime(2019, 6, 1, 15, tzinfo=dt.UTC),
+            ends_at=dt.datetime(2019, 6, 1, 17, tzinfo=dt.UTC),
+            status=SessionStatus.CLOSED,
+        )
+        SignIn.objects.create(
+            session=session,
+            officer=world.traffic_officer,
+            method="phone",
+            signed_in_at=session.starts_at,
+            recorded_by=world.training_user,
+        )
+        sheets.append(session)
+    taught, missed = sheets
+    taught.instructors.add(world.officer)
+    Enrolment.objects.create(session=missed, officer=world.colleague, status="absent")
+    for officer in (world.officer, world.colleague):
+        place_hold(
+            acting_user=world.custodian_user, agency=world.agency, officer=officer, reason="Suit"
+        )
+    report = disposition_report(world.agency)
+    assert {r.key for r in report.held} == {
+        (Series.SIGN_IN_SHEETS, taught.pk),
+        (Series.SIGN_IN_SHEETS, missed.pk),
+    }
+    assert not report.due

@@ -27,6 +27,7 @@ from muster.release.models import Disclosure, ReleaseRequest, ReleaseStatus
 from muster.retention.models import Series
 from muster.rollcall.models import ReportStatus, RollCallRecord, RollCallReport
 from muster.training.models import (
+    Enrolment,
     QualificationEvent,
     Session,
     SessionStatus,
@@ -306,11 +307,21 @@ class SignInSheets(RecordSeries):
         ).annotate(record_day=TruncDate("ends_at", tzinfo=agency.zone))
 
     def hold_officers(self, pks: Collection[int]) -> dict[int, set[int]]:
+        # Everyone the sheet names: who signed, and who was on its roster or taught the
+        # session (the printed roster lists them too), so a hold on any of them keeps it.
         out: dict[int, set[int]] = defaultdict(set)
         for chunk in chunks(pks):
             for session_id, officer_id in SignIn.objects.filter(session_id__in=chunk).values_list(
                 "session_id", "officer_id"
             ):
+                out[session_id].add(officer_id)
+            for session_id, officer_id in Enrolment.objects.filter(
+                session_id__in=chunk
+            ).values_list("session_id", "officer_id"):
+                out[session_id].add(officer_id)
+            for session_id, officer_id in Session.instructors.through.objects.filter(
+                session_id__in=chunk
+            ).values_list("session_id", "officer_id"):
                 out[session_id].add(officer_id)
         return out
 
