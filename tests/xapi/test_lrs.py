@@ -16,8 +16,10 @@ from tincan import (  # type: ignore[import-untyped]
     AgentAccount,
     RemoteLRS,
     Result,
-    Statement as TinCanStatement,
     Verb,
+)
+from tincan import (
+    Statement as TinCanStatement,
 )
 
 from muster.core.models import AuditEvent
@@ -39,7 +41,10 @@ def setup(world: World) -> dict[str, Any]:
     )
     course = CourseFactory(agency=world.agency, credit_minutes=120)
     add_mapping(
-        acting_user=world.training_user, integration=integration, activity_id=ACTIVITY, course=course
+        acting_user=world.training_user,
+        integration=integration,
+        activity_id=ACTIVITY,
+        course=course,
     )
     return {"integration": integration, "secret": secret, "course": course}
 
@@ -53,7 +58,9 @@ def _statement(world: World, verb: str, *, duration: str | None = None) -> TinCa
         id=str(uuid.uuid4()),
         actor=Agent(
             name="Learner",
-            account=AgentAccount(name=world.officer.serial_number, home_page="https://lms.example.com"),
+            account=AgentAccount(
+                name=world.officer.serial_number, home_page="https://lms.example.com"
+            ),
         ),
         verb=Verb(id=verb),
         object=Activity(id=ACTIVITY),
@@ -69,7 +76,8 @@ def test_completed_statement_becomes_a_training_record(
     response = lrs.save_statement(sent)
     assert response.success, response.data
     stored = Statement.objects.get(statement_id=sent.id)
-    assert stored.credited and stored.record is not None
+    assert stored.credited
+    assert stored.record is not None
     record = TrainingRecord.objects.get(pk=stored.record.pk)
     assert record.officer == world.officer
     assert record.course == setup["course"]
@@ -79,9 +87,11 @@ def test_completed_statement_becomes_a_training_record(
     service_user = setup["integration"].service_user
     for action in ("record.create", "xapi.statement_received"):
         event = AuditEvent.objects.filter(action=action).latest("pk")
-        assert event.actor == service_user and event.actor_label == service_user.username
+        assert event.actor == service_user
+        assert event.actor_label == service_user.username
     fetched = lrs.retrieve_statement(str(sent.id))
-    assert fetched.success and str(fetched.content.id) == str(sent.id)
+    assert fetched.success
+    assert str(fetched.content.id) == str(sent.id)
 
 
 def test_completed_without_duration_takes_the_course_minutes(
@@ -94,7 +104,8 @@ def test_completed_without_duration_takes_the_course_minutes(
     response = lrs.save_statement(sent)
     assert response.success, response.data
     stored = Statement.objects.get(statement_id=response.content.id)
-    assert stored.record is not None and stored.record.minutes == 120
+    assert stored.record is not None
+    assert stored.record.minutes == 120
 
 
 def test_other_verbs_are_stored_but_not_credited(
@@ -104,7 +115,8 @@ def test_other_verbs_are_stored_but_not_credited(
     response = lrs.save_statement(_statement(world, EXPERIENCED))
     assert response.success, response.data
     stored = Statement.objects.get()
-    assert not stored.credited and stored.record is None
+    assert not stored.credited
+    assert stored.record is None
     assert "verb" in stored.reason
     assert not TrainingRecord.objects.filter(officer=world.officer).exists()
 
@@ -123,7 +135,8 @@ def test_the_same_statement_twice_is_stored_once(
     other = _statement(world, EXPERIENCED)
     other.id = sent.id
     conflict = lrs.save_statement(other)
-    assert not conflict.success and conflict.response.status == 409
+    assert not conflict.success
+    assert conflict.response.status == 409
     assert Statement.objects.count() == 1
 
 
@@ -132,7 +145,8 @@ def test_a_wrong_password_is_refused(
 ) -> None:
     lrs = _lrs(live_server, setup["integration"].key, "not-the-secret")
     response = lrs.save_statement(_statement(world, COMPLETED))
-    assert not response.success and response.response.status == 401
+    assert not response.success
+    assert response.response.status == 401
     assert response.response.getheader("WWW-Authenticate", "").startswith("Basic")
     assert not Statement.objects.exists()
 
@@ -150,7 +164,7 @@ def test_a_deactivated_integration_is_refused(
 
 
 def _raw(live_server: LiveServer, headers: dict[str, str], body: Any) -> tuple[int, str]:
-    request = urllib.request.Request(
+    request = urllib.request.Request(  # noqa: S310 (the live test server, over http)
         live_server.url + "/xapi/statements",
         data=json.dumps(body).encode(),
         headers={"Content-Type": "application/json", **headers},
@@ -171,13 +185,15 @@ def test_a_missing_version_header_is_a_clear_400(
     auth = base64.b64encode(f"{setup['integration'].key}:{setup['secret']}".encode()).decode()
     body = _statement(world, COMPLETED).as_version("1.0.3")
     status, text = _raw(live_server, {"Authorization": f"Basic {auth}"}, body)
-    assert status == 400 and "X-Experience-API-Version" in text
+    assert status == 400
+    assert "X-Experience-API-Version" in text
     status, text = _raw(
         live_server,
         {"Authorization": f"Basic {auth}", "X-Experience-API-Version": "0.95"},
         body,
     )
-    assert status == 400 and "not supported" in text
+    assert status == 400
+    assert "not supported" in text
     assert not Statement.objects.exists()
     # 2.0 is accepted.
     status, text = _raw(
@@ -185,5 +201,6 @@ def test_a_missing_version_header_is_a_clear_400(
         {"Authorization": f"Basic {auth}", "X-Experience-API-Version": "2.0.0"},
         body,
     )
-    assert status == 200 and json.loads(text) == [body["id"]]
+    assert status == 200
+    assert json.loads(text) == [body["id"]]
     assert Statement.objects.count() == 1

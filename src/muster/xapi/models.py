@@ -12,7 +12,9 @@ class Integration(models.Model):
     agency = models.ForeignKey(
         "agencies.Agency", on_delete=models.PROTECT, related_name="xapi_integrations"
     )
-    name = models.CharField(max_length=120, help_text="The provider, as the Training Unit names it.")
+    name = models.CharField(
+        max_length=120, help_text="The provider, as the Training Unit names it."
+    )
     key = models.CharField(max_length=40, unique=True, help_text="The Basic auth username.")
     # Only the hash is kept (Django's password hashers); the secret is shown once.
     secret_hash = models.CharField(max_length=256)

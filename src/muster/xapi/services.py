@@ -14,7 +14,7 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.contrib.auth.hashers import check_password, make_password
@@ -57,9 +57,10 @@ def duration_minutes(value: str) -> int | None:
     if match is None or match["years"] or match["months"]:
         return None
     seconds = sum(
-        Decimal(match[part]) * factor for part, factor in _SECONDS.items() if match[part]
+        (Decimal(match[part]) * factor for part, factor in _SECONDS.items() if match[part]),
+        Decimal(0),
     )
-    minutes = int((seconds / 60).to_integral_value())
+    minutes = int((seconds / 60).to_integral_value(rounding=ROUND_HALF_UP))
     return minutes if minutes > 0 else None
 
 
@@ -76,7 +77,9 @@ class Parsed:
     minutes: int | None
 
 
-def parse_statement(data: Any, *, statement_id: str | None = None, assign_id: bool = False) -> Parsed:
+def parse_statement(
+    data: Any, *, statement_id: str | None = None, assign_id: bool = False
+) -> Parsed:
     """Check a statement's id, actor, verb and object; a ValidationError names the field.
 
     With `assign_id` (a POST), a statement without an id is given one, written into `data`.
@@ -148,9 +151,11 @@ def _compared(data: dict[str, Any]) -> str:
 
 def authenticate_integration(key: str, secret: str) -> Integration | None:
     """The active integration these Basic credentials belong to, or None."""
-    integration = Integration.objects.select_related("agency", "service_user").filter(
-        key=key, active=True
-    ).first()
+    integration = (
+        Integration.objects.select_related("agency", "service_user")
+        .filter(key=key, active=True)
+        .first()
+    )
     if integration is None:
         make_password(secret)  # spend the time a wrong secret would, so keys cannot be probed
         return None

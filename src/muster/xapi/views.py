@@ -128,9 +128,11 @@ def statements(request: HttpRequest) -> HttpResponse:
 
 
 def _is_conflict(error: ValidationError) -> bool:
-    return any(e.code == "conflict" for e in error.error_dict.get("id", [])) if hasattr(
-        error, "error_dict"
-    ) else False
+    return (
+        any(e.code == "conflict" for e in error.error_dict.get("id", []))
+        if hasattr(error, "error_dict")
+        else False
+    )
 
 
 def _get(request: HttpRequest, integration: Integration) -> HttpResponse:

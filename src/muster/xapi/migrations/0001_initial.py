@@ -6,66 +6,155 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('agencies', '0001_initial'),
-        ('training', '0005_record_amounts_index'),
+        ("agencies", "0001_initial"),
+        ("training", "0005_record_amounts_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Integration',
+            name="Integration",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='The provider, as the Training Unit names it.', max_length=120)),
-                ('key', models.CharField(help_text='The Basic auth username.', max_length=40, unique=True)),
-                ('secret_hash', models.CharField(max_length=256)),
-                ('active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='xapi_integrations', to='agencies.agency')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('service_user', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='xapi_integration', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="The provider, as the Training Unit names it.", max_length=120
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        help_text="The Basic auth username.", max_length=40, unique=True
+                    ),
+                ),
+                ("secret_hash", models.CharField(max_length=256)),
+                ("active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="xapi_integrations",
+                        to="agencies.agency",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "service_user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="xapi_integration",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name', 'pk'],
+                "ordering": ["name", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='ActivityMapping',
+            name="ActivityMapping",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('activity_id', models.CharField(max_length=500)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='training.course')),
-                ('integration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mappings', to='xapi.integration')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("activity_id", models.CharField(max_length=500)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "course",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="training.course",
+                    ),
+                ),
+                (
+                    "integration",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mappings",
+                        to="xapi.integration",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['activity_id'],
-                'constraints': [models.UniqueConstraint(fields=('integration', 'activity_id'), name='xapi_mapping_unique_activity')],
+                "ordering": ["activity_id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("integration", "activity_id"), name="xapi_mapping_unique_activity"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Statement',
+            name="Statement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('statement_id', models.UUIDField()),
-                ('raw', models.JSONField()),
-                ('verb', models.CharField(max_length=500)),
-                ('actor_mbox', models.CharField(blank=True, max_length=320)),
-                ('actor_account', models.CharField(blank=True, max_length=200)),
-                ('activity_id', models.CharField(blank=True, max_length=500)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('credited', models.BooleanField(default=False)),
-                ('reason', models.CharField(blank=True, help_text='Why it was not credited.', max_length=300)),
-                ('integration', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='statements', to='xapi.integration')),
-                ('record', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='training.trainingrecord')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("statement_id", models.UUIDField()),
+                ("raw", models.JSONField()),
+                ("verb", models.CharField(max_length=500)),
+                ("actor_mbox", models.CharField(blank=True, max_length=320)),
+                ("actor_account", models.CharField(blank=True, max_length=200)),
+                ("activity_id", models.CharField(blank=True, max_length=500)),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                ("credited", models.BooleanField(default=False)),
+                (
+                    "reason",
+                    models.CharField(
+                        blank=True, help_text="Why it was not credited.", max_length=300
+                    ),
+                ),
+                (
+                    "integration",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="statements",
+                        to="xapi.integration",
+                    ),
+                ),
+                (
+                    "record",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="training.trainingrecord",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-received_at', '-pk'],
-                'constraints': [models.UniqueConstraint(fields=('integration', 'statement_id'), name='xapi_statement_unique_id')],
+                "ordering": ["-received_at", "-pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("integration", "statement_id"), name="xapi_statement_unique_id"
+                    )
+                ],
             },
         ),
     ]
