@@ -7,6 +7,7 @@ import json
 import uuid
 from typing import Any
 
+import pytest
 from django.contrib.auth.hashers import check_password
 from django.test import Client
 
@@ -146,3 +147,39 @@ def test_actors_match_by_login_email_and_only_in_the_agency(world: World) -> Non
     # The statement log shows the outcome.
     page = _client(world.training_user).get(f"/xapi/integrations/{integration.pk}/")
     assert "matches no officer" in page.content.decode()
+
+
+def test_a_race_on_one_statement_id_stores_it_once(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two requests with one new id: the one that loses the insert answers as for a repeat."""
+    from muster.xapi import services
+
+    integration, _ = create_integration(
+        acting_user=world.training_user, agency=world.agency, name="Example LMS"
+    )
+    data: dict[str, Any] = {
+        "id": str(uuid.uuid4()),
+        "actor": {"mbox": "mailto:nobody@example.com"},
+        "verb": {"id": COMPLETED},
+        "object": {"id": "https://x/a"},
+    }
+    first, created = services.receive_statement(
+        integration=integration, data=data, parsed=services.parse_statement(data)
+    )
+    assert created
+    real = services._already_stored
+    calls: list[int] = []
+
+    def not_yet_seen(*args: Any) -> Any:
+        # The first look happens before the other request's row is committed.
+        calls.append(1)
+        return None if len(calls) == 1 else real(*args)
+
+    monkeypatch.setattr(services, "_already_stored", not_yet_seen)
+    again, created = services.receive_statement(
+        integration=integration, data=data, parsed=services.parse_statement(data)
+    )
+    assert not created
+    assert again.pk == first.pk
+    assert Statement.objects.count() == 1

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -176,6 +176,19 @@ def _officer_for(integration: Integration, parsed: Parsed) -> Officer | None:
     return None
 
 
+def _already_stored(
+    integration: Integration, data: dict[str, Any], parsed: Parsed
+) -> Statement | None:
+    """The statement stored under this id, if any; a conflict if it differs from `data`."""
+    existing = Statement.objects.filter(
+        integration=integration, statement_id=parsed.statement_id
+    ).first()
+    if existing is not None and _compared(existing.raw) != _compared(data):
+        message = f"Another statement is already stored under {parsed.statement_id}."
+        raise ValidationError({"id": ValidationError(message, code="conflict")})
+    return existing
+
+
 def receive_statement(
     *, integration: Integration, data: dict[str, Any], parsed: Parsed
 ) -> tuple[Statement, bool]:
@@ -187,25 +200,26 @@ def receive_statement(
     acting_user = integration.service_user
     require(acting_user, "xapi.receive", integration)
     with transaction.atomic():
-        existing = (
-            Statement.objects.select_for_update()
-            .filter(integration=integration, statement_id=parsed.statement_id)
-            .first()
-        )
+        existing = _already_stored(integration, data, parsed)
         if existing is not None:
-            if _compared(existing.raw) != _compared(data):
-                message = f"Another statement is already stored under {parsed.statement_id}."
-                raise ValidationError({"id": ValidationError(message, code="conflict")})
             return existing, False
-        statement = Statement.objects.create(
-            integration=integration,
-            statement_id=parsed.statement_id,
-            raw=data,
-            verb=parsed.verb,
-            actor_mbox=parsed.actor_mbox,
-            actor_account=parsed.actor_account,
-            activity_id=parsed.activity_id,
-        )
+        try:
+            with transaction.atomic():
+                statement = Statement.objects.create(
+                    integration=integration,
+                    statement_id=parsed.statement_id,
+                    raw=data,
+                    verb=parsed.verb,
+                    actor_mbox=parsed.actor_mbox,
+                    actor_account=parsed.actor_account,
+                    activity_id=parsed.activity_id,
+                )
+        except IntegrityError:
+            # Another request stored this id a moment ago: answer as for a repeat.
+            existing = _already_stored(integration, data, parsed)
+            if existing is None:
+                raise
+            return existing, False
         statement.reason = _credit(integration, statement, parsed)
         statement.credited = statement.record_id is not None
         statement.save(update_fields=["reason", "credited", "record"])
