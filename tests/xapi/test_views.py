@@ -183,3 +183,45 @@ def test_a_race_on_one_statement_id_stores_it_once(
     assert not created
     assert again.pk == first.pk
     assert Statement.objects.count() == 1
+
+
+def test_get_reads_only_the_integrations_own_statements(world: World) -> None:
+    mine, my_secret = create_integration(
+        acting_user=world.training_user, agency=world.agency, name="Mine"
+    )
+    other, other_secret = create_integration(
+        acting_user=world.training_user, agency=world.agency, name="Other"
+    )
+    body = {
+        "id": str(uuid.uuid4()),
+        "actor": {"mbox": "mailto:nobody@example.com"},
+        "verb": {"id": COMPLETED},
+        "object": {"id": "https://x/a"},
+    }
+    assert _send(mine, my_secret, body).status_code == 200
+
+    def get(integration: Integration, secret: str) -> Any:
+        auth = base64.b64encode(f"{integration.key}:{secret}".encode()).decode()
+        return Client().get(
+            "/xapi/statements",
+            {"statementId": body["id"]},
+            HTTP_AUTHORIZATION=f"Basic {auth}",
+            HTTP_X_EXPERIENCE_API_VERSION="1.0.3",
+        )
+
+    found = get(mine, my_secret)
+    assert found.status_code == 200
+    assert found.json()["verb"]["id"] == COMPLETED
+    assert found["X-Experience-API-Version"] == "1.0.3"
+    assert get(other, other_secret).status_code == 404
+    # A PUT needs the statementId parameter.
+    auth = base64.b64encode(f"{mine.key}:{my_secret}".encode()).decode()
+    put = Client().put(
+        "/xapi/statements",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Basic {auth}",
+        HTTP_X_EXPERIENCE_API_VERSION="1.0.3",
+    )
+    assert put.status_code == 400
+    assert "statementId" in put.json()["error"]
