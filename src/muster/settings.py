@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "muster.reports",
     "muster.release",
     "muster.retention",
+    "muster.xapi",
 ]
 
 MIDDLEWARE = [

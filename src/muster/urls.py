@@ -26,6 +26,7 @@ urlpatterns = [
     path("roll-call/", include("muster.rollcall.urls")),
     path("releases/", include("muster.release.urls")),
     path("retention/", include("muster.retention.urls")),
+    path("xapi/", include("muster.xapi.urls")),
     path("", include("muster.reports.urls")),
     path("admin/", admin.site.urls),
 ]

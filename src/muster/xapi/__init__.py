@@ -1,0 +1,1 @@
+"""xAPI statements from e-learning providers, credited as training records."""
