@@ -168,6 +168,6 @@ def test_the_counted_address_of_a_client(rf):
         return client_ip(rf.get("/", REMOTE_ADDR=address))
 
     assert of("198.51.100.7") == "198.51.100.7"
-    assert of("2001:db8:1:2:3:4:5:6") == "2001:db8:1:2::/64"
+    assert of("2001:db8:1:2:3:4:5:6") == "2001:db8:1:2::"
     assert of("::ffff:198.51.100.7") == "198.51.100.7"
     assert of("not an address") is None

@@ -42,7 +42,9 @@ def client_ip(request: HttpRequest) -> str | None:
     if isinstance(parsed, ipaddress.IPv6Address):
         if parsed.ipv4_mapped is not None:  # an IPv4 client seen through an IPv6 socket
             return str(parsed.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+        # Its network's first address stands for the /64 (axes stores an address, not a
+        # network: PostgreSQL's inet column would refuse "2001:db8::/64").
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False).network_address)
     return address
 
 
