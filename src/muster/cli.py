@@ -136,6 +136,20 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_scheduler(args: argparse.Namespace) -> int:
+    _setup_django()
+    import time
+
+    from muster.reminders.scheduler import tick
+
+    while True:
+        result = tick(run_worker=args.worker)
+        print(f"Reminders queued ({result}).", flush=True)
+        if args.once:
+            return 0
+        time.sleep(args.every)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `muster` command."""
     parser = argparse.ArgumentParser(
@@ -202,6 +216,21 @@ def build_parser() -> argparse.ArgumentParser:
         "verify", help="check every row's link and keyed hash; exit 1 at the first break"
     )
     audit.set_defaults(func=_cmd_audit)
+
+    scheduler = sub.add_parser(
+        "scheduler",
+        help="queue the deadline reminders job once a day (a cron line can do it instead)",
+    )
+    scheduler.add_argument(
+        "--every", type=int, default=86400, help="seconds between runs (default: a day)"
+    )
+    scheduler.add_argument(
+        "--worker",
+        action="store_true",
+        help="also run the queued jobs in this process (otherwise `muster manage db_worker`)",
+    )
+    scheduler.add_argument("--once", action="store_true", help="queue once and exit")
+    scheduler.set_defaults(func=_cmd_scheduler)
 
     manage = sub.add_parser(
         "manage",

@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "django_tasks_db",
     "muster.core",
     "muster.accounts",
     "muster.agencies",
@@ -71,6 +73,7 @@ INSTALLED_APPS = [
     "muster.release",
     "muster.retention",
     "muster.xapi",
+    "muster.reminders",
 ]
 
 MIDDLEWARE = [
@@ -207,6 +210,17 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Muster <muster@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Links in e-mails (reminders) need the site's address; there is no request to take it from.
+MUSTER_BASE_URL = env.str("MUSTER_BASE_URL", default="http://localhost:8000").rstrip("/")
+
+# Background jobs (deadline reminders) go through django-tasks. The database backend keeps
+# them in a table that `muster manage db_worker` (or `muster scheduler --worker`) runs.
+TASKS = {
+    "default": {
+        "BACKEND": env.str("MUSTER_TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
 
 # --- Security ----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
