@@ -225,3 +225,13 @@ def test_get_reads_only_the_integrations_own_statements(world: World) -> None:
     )
     assert put.status_code == 400
     assert "statementId" in put.json()["error"]
+
+
+def test_the_menu_offers_e_learning_to_the_training_unit_only(world: World) -> None:
+    from django.test import Client
+
+    staff, officer = Client(), Client()
+    staff.force_login(world.training_user)
+    officer.force_login(world.officer_user)
+    assert 'href="/xapi/integrations/"' in staff.get("/").content.decode()
+    assert 'href="/xapi/integrations/"' not in officer.get("/").content.decode()

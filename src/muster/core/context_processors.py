@@ -38,6 +38,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("outside", "Outside training", reverse("outside-list")))
     if scope.everything or scope.unit_paths or scope.all_roles() & TRAINING_WRITE_ROLES:
         items.append(("rollcall", "Roll-call", reverse("rollcall-list")))
+    if scope.everything or scope.all_roles() & TRAINING_WRITE_ROLES:
+        items.append(("xapi", "E-learning", reverse("xapi-list")))
     if member:
         items.append(("certification", "Course certification", reverse("certification-list")))
         items.append(("rules", "Rules", reverse("rules")))
