@@ -36,6 +36,9 @@ ROLES = (
     "superuser",
 )
 
+# The smallest file the upload checks accept as a PDF, for certificates and packets.
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
+
 # The officer's name is unusual on purpose: a denied response must never contain it.
 OFFICER_LAST_NAME = "Quillfeather"
 

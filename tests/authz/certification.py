@@ -11,13 +11,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from muster.certification import services
 from tests.authz.base import (
     AGENCY_WIDE,
+    PDF,
     SIGNED_IN,
     TRAINING_WRITERS,
     AuthzWorld,
     Route,
 )
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
 
 
 def setup(w: AuthzWorld) -> None:

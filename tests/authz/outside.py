@@ -5,9 +5,7 @@ from __future__ import annotations
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from muster.outside.services import submit_outside_training
-from tests.authz.base import SIGNED_IN, TRAINING_WRITERS, AuthzWorld, Route
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
+from tests.authz.base import PDF, SIGNED_IN, TRAINING_WRITERS, AuthzWorld, Route
 
 
 def setup(w: AuthzWorld) -> None:

@@ -17,14 +17,13 @@ from tests.authz.base import (
     AGENCY_MEMBERS,
     AGENCY_WIDE,
     EVERYONE,
+    PDF,
     SIGNED_IN,
     TRAINING_WRITERS,
     AuthzWorld,
     Route,
 )
 from tests.factories import CourseFactory
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
 
 
 def setup(w: AuthzWorld) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from typing import Any
 
 from django import forms
@@ -23,7 +22,7 @@ from muster.accounts.models import Role
 from muster.agencies.models import Agency
 from muster.core.audit import record_audit, row_hash_holds
 from muster.core.models import AuditEvent
-from muster.reports.tables import csv_cell, download_name, xlsx_response
+from muster.reports.tables import csv_chunks, download_name, xlsx_response
 
 # Who reads the audit log of an agency: the people answerable for its records.
 AUDIT_READERS = frozenset({Role.RECORDS_CUSTODIAN, Role.AGENCY_ADMIN})
@@ -154,23 +153,6 @@ def _row(event: AuditEvent, zone: Any, agencies: dict[int, str]) -> list[Any]:
     ]
 
 
-def _csv_stream(events: QuerySet[AuditEvent], zone: Any, agencies: dict[int, str]) -> Iterator[str]:
-    import csv
-    import io
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")
-    writer.writerow(COLUMNS)
-    for event in events.iterator(chunk_size=2000):
-        writer.writerow([csv_cell(v) for v in _row(event, zone, agencies)])
-        if buffer.tell() > 64_000:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
 def _export(
     request: HttpRequest, fmt: str, events: QuerySet[AuditEvent], zone: Any, filters: dict[str, Any]
 ) -> HttpResponse | StreamingHttpResponse:
@@ -191,7 +173,8 @@ def _export(
     if fmt == "xlsx":
         return xlsx_response(COLUMNS, (_row(e, zone, agencies) for e in events.iterator()), name)
     response = StreamingHttpResponse(
-        _csv_stream(events, zone, agencies), content_type="text/csv; charset=utf-8"
+        csv_chunks(COLUMNS, (_row(e, zone, agencies) for e in events.iterator(chunk_size=2000))),
+        content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{download_name(name)}.csv"'
     response["Cache-Control"] = "private, no-store"

@@ -14,7 +14,7 @@ import datetime as dt
 import io
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -203,11 +203,6 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
-def csv_cell(value: Any) -> Any:
-    """One CSV cell made safe, for writers that stream rows themselves."""
-    return _csv_cell(value)
-
-
 def download_name(filename: str) -> str:
     """A file name safe in a Content-Disposition header and as a sheet title: letters,
     digits, dots, dashes and underscores (accents dropped), case kept."""
@@ -215,16 +210,28 @@ def download_name(filename: str) -> str:
     return re.sub(r"-{2,}", "-", re.sub(r"[^A-Za-z0-9._-]+", "-", plain)).strip("-.") or "export"
 
 
-def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """A CSV file's text: a byte-order mark (so spreadsheet programs read UTF-8 right), the
-    header, and rows whose cells a spreadsheet shows as written, never runs."""
+def csv_chunks(
+    header: Sequence[str], rows: Iterable[Sequence[Any]], chunk_chars: int = 64_000
+) -> Iterator[str]:
+    """A CSV file's text in pieces, for streaming: a byte-order mark (so spreadsheet programs
+    read UTF-8 right), the header, and rows whose cells a spreadsheet shows as written, never
+    runs."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(header)
     for row in rows:
         writer.writerow([_csv_cell(v) for v in row])
-    return out.getvalue()
+        if out.tell() > chunk_chars:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A whole CSV file's text (see csv_chunks)."""
+    return "".join(csv_chunks(header, rows))
 
 
 def csv_response(

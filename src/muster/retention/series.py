@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from django.db import models
 from django.db.models import F, Max, Q
@@ -36,13 +36,14 @@ from muster.training.models import (
 )
 
 CHUNK = 500
+_K = TypeVar("_K", int, str)
 
 # A record is named by its series and id, everywhere in this app.
 Key = tuple[str, int]
 
 
-def chunks(values: Iterable[int], size: int = CHUNK) -> Iterator[list[int]]:
-    """Ids in sorted slices short enough for any database's IN clause."""
+def chunks(values: Iterable[_K], size: int = CHUNK) -> Iterator[list[_K]]:
+    """Ids (or file names) in sorted slices short enough for any database's IN clause."""
     ordered = sorted(values)
     for start in range(0, len(ordered), size):
         yield ordered[start : start + size]

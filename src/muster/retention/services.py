@@ -323,9 +323,7 @@ def _unshared(names: list[str]) -> list[str]:
         for field in model._meta.concrete_fields:
             if not left or not isinstance(field, models.FileField):
                 continue
-            ordered = sorted(left)
-            for start in range(0, len(ordered), 500):
-                chunk = ordered[start : start + 500]
+            for chunk in chunks(left):
                 used = model._base_manager.filter(**{f"{field.attname}__in": chunk})
                 left -= set(used.values_list(field.attname, flat=True))
     return [name for name in names if name in left]
