@@ -22,13 +22,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.template.loader import render_to_string
 from django.urls import reverse
 
-from muster.accounts.models import Membership, Role
 from muster.certification.models import (
     DEADLINE_DAYS,
     CertificationRequest,
@@ -42,6 +39,7 @@ from muster.certification.services import (
 )
 from muster.compliance.models import ComplianceSnapshot
 from muster.core.audit import record_audit
+from muster.core.mail import deliverable, send_templated, supervisor_addresses
 from muster.people.models import Officer, OfficerStatus
 from muster.reminders.models import Reminder, ReminderKind
 from muster.reports.risk import days_left
@@ -73,36 +71,12 @@ class RunSummary:
     sent: list[str] = field(default_factory=list)
 
 
-def _deliverable(addresses: Iterable[str]) -> list[str]:
-    # Addresses under .invalid (RFC 2606, used by the demo) can never be delivered.
-    return sorted({a for a in addresses if a and not a.lower().endswith(".invalid")})
-
-
 def officer_address(officer: Officer) -> list[str]:
     """The officer's own login address, when they have an active login with one."""
     user = getattr(officer, "user", None)
     if user is None or not user.is_active or not user.email:
         return []
     return [user.email]
-
-
-def _units_above(path: str) -> list[str]:
-    parts = [p for p in path.split("/") if p]
-    # "/3/17/" is under "/3/": the officer's unit and every unit above it.
-    return ["/" + "/".join(parts[: n + 1]) + "/" for n in range(len(parts))]
-
-
-def supervisor_addresses(officer: Officer) -> list[str]:
-    """Addresses of the active supervisors of the officer's unit or a unit above it."""
-    if officer.unit is None:
-        return []
-    rows = Membership.objects.active().filter(
-        unit__path__in=_units_above(officer.unit.path),
-        role=Role.SUPERVISOR,
-        agency_id=officer.agency_id,
-        user__is_active=True,
-    )
-    return sorted({m.user.email for m in rows.select_related("user") if m.user.email})
 
 
 def absolute_url(path: str) -> str:
@@ -130,17 +104,6 @@ def missing_requirements(snapshot: ComplianceSnapshot) -> list[dict[str, str]]:
             title = f"{title} ({req['unit']})"
         out.append({"title": title, "short": short})
     return out
-
-
-def _send(template: str, context: Mapping[str, object], to: list[str], subject: str) -> None:
-    text = render_to_string(f"email/{template}.txt", dict(context))
-    html = render_to_string(f"email/{template}.html", dict(context))
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, to)
-    message.attach_alternative(html, "text/html")
-    try:
-        message.send()
-    except OSError:  # recorded already: sent at most once, so it is logged, not retried
-        log.exception("Could not send %s to %s", template, to)
 
 
 def _record_and_send(
@@ -188,7 +151,7 @@ def _record_and_send(
                     "recipients": recipients,
                 },
             )
-            transaction.on_commit(lambda: _send(template, context, recipients, subject))
+            transaction.on_commit(lambda: send_templated(template, context, recipients, subject))
     except IntegrityError:  # another run recorded it between the check and the insert
         return False
     return True
@@ -249,7 +212,7 @@ def send_due_reminders(today: dt.date) -> RunSummary:
     summary = RunSummary()
     for snap, threshold, days in officer_reminders_due(today):
         officer = snap.officer
-        recipients = _deliverable([*officer_address(officer), *supervisor_addresses(officer)])
+        recipients = deliverable([*officer_address(officer), *supervisor_addresses(officer)])
         if not recipients:
             summary.skipped_no_address += 1
             continue
@@ -283,7 +246,7 @@ def send_due_reminders(today: dt.date) -> RunSummary:
             summary.emails += len(recipients)
             summary.sent.append(f"deficiency:{officer.pk}:{threshold}")
     for request, threshold, days in liaison_reminders_due(today):
-        recipients = _deliverable(officer_address(request.liaison))
+        recipients = deliverable(officer_address(request.liaison))
         if not recipients:
             summary.skipped_no_address += 1
             continue
