@@ -131,9 +131,20 @@ def _cmd_serve(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
+    if args.worker:
+        from muster.core.worker import start_worker_thread
+
+        start_worker_thread()
     print(f"Muster is serving at http://{args.host}:{args.port}/ (Ctrl+C stops it).")
     serve(application, host=args.host, port=args.port, threads=args.threads, ident="Muster")
     return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    _setup_django()
+    from muster.imports.cli import run
+
+    return run(args)
 
 
 def _cmd_scheduler(args: argparse.Namespace) -> int:
@@ -176,6 +187,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port to listen on")
     serve.add_argument("--threads", type=int, default=8, help="worker threads")
     serve.add_argument("--migrate", action="store_true", help="apply migrations first")
+    serve.add_argument(
+        "--no-worker",
+        dest="worker",
+        action="store_false",
+        help="do not run background jobs (large imports, reminders) in this process; "
+        "run `muster manage db_worker` instead",
+    )
     serve.set_defaults(func=_cmd_serve)
 
     check = sub.add_parser(
@@ -216,6 +234,18 @@ def build_parser() -> argparse.ArgumentParser:
         "verify", help="check every row's link and keyed hash; exit 1 at the first break"
     )
     audit.set_defaults(func=_cmd_audit)
+
+    importer = sub.add_parser(
+        "import",
+        help="import officers, training records or qualifications from a CSV or XLSX file",
+        description="Check every row of a file and import all of it or nothing. Ends with "
+        "`N created, M unchanged, K rejected`. Exit 0: imported or already there; 2: some row "
+        "rejected or the file unreadable (nothing written).",
+    )
+    from muster.imports.cli import add_arguments as add_import_arguments
+
+    add_import_arguments(importer)
+    importer.set_defaults(func=_cmd_import)
 
     scheduler = sub.add_parser(
         "scheduler",

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "muster.release",
     "muster.retention",
     "muster.xapi",
+    "muster.imports",
     "muster.reminders",
 ]
 
@@ -215,6 +216,20 @@ MUSTER_BASE_URL = env.str("MUSTER_BASE_URL", default="http://localhost:8000").rs
 
 # Background jobs (deadline reminders) go through django-tasks. The database backend keeps
 # them in a table that `muster manage db_worker` (or `muster scheduler --worker`) runs.
+# The default cache is per process. Import progress is written by the worker (another thread
+# or process) and read by the page, so it goes to files under the data folder; a deployment
+# with several hosts points MUSTER_PROGRESS_CACHE_URL at a shared cache (e.g. redis://...).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "progress": env.cache_url(
+        "MUSTER_PROGRESS_CACHE_URL", default=f"filecache://{DATA_DIR / 'progress'}"
+    ),
+}
+# Import files up to this size are checked and imported while the page waits; larger ones go
+# to the background worker and the page shows their progress.
+MUSTER_IMPORT_INLINE_BYTES = env.int("MUSTER_IMPORT_INLINE_BYTES", default=256 * 1024)
+MUSTER_IMPORT_MAX_BYTES = env.int("MUSTER_IMPORT_MAX_BYTES", default=64 * 1024 * 1024)
+
 TASKS = {
     "default": {
         "BACKEND": env.str("MUSTER_TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),

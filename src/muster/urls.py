@@ -27,6 +27,7 @@ urlpatterns = [
     path("releases/", include("muster.release.urls")),
     path("retention/", include("muster.retention.urls")),
     path("xapi/", include("muster.xapi.urls")),
+    path("imports/", include("muster.imports.urls")),
     path("", include("muster.reports.urls")),
     path("admin/", admin.site.urls),
 ]

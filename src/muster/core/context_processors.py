@@ -40,6 +40,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("rollcall", "Roll-call", reverse("rollcall-list")))
     if scope.everything or scope.all_roles() & TRAINING_WRITE_ROLES:
         items.append(("xapi", "E-learning", reverse("xapi-list")))
+        items.append(("imports", "Imports", reverse("imports:list")))
     if member:
         items.append(("certification", "Course certification", reverse("certification-list")))
         items.append(("rules", "Rules", reverse("rules")))

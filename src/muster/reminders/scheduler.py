@@ -6,9 +6,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
+from muster.core.worker import DATABASE_BACKEND
 from muster.reminders.tasks import send_due_reminders
-
-DATABASE_BACKEND = "django_tasks_db.DatabaseBackend"
 
 
 def tick(*, run_worker: bool = False) -> str:

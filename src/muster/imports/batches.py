@@ -1,0 +1,222 @@
+"""Import batches from the web: upload, check (in the request or by the worker), commit, cancel.
+
+Small files are handled while the page waits; large ones are handed to the background
+worker (django-tasks), which reports its progress through the "progress" cache so that the
+page can show it while the import's own transaction is still open.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path, PurePath
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import caches
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from muster.agencies.models import Agency
+from muster.core.audit import record_audit, snapshot
+from muster.core.services import require
+from muster.imports.models import ImportBatch, ImportKind, ImportStatus
+from muster.imports.services import KIND_PERMISSION, ImportFailed, Outcome, import_file
+
+ACCEPTED_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+
+
+def _progress_key(batch_id: int) -> str:
+    return f"import-progress-{batch_id}"
+
+
+def read_progress(batch: ImportBatch) -> tuple[str, int, int] | None:
+    """The step under way and how far it is: (phase, rows done, rows in all), if reported."""
+    value = caches["progress"].get(_progress_key(batch.pk))
+    if not value:
+        return None
+    phase, done, total = value
+    return str(phase), int(done), int(total)
+
+
+def _reporter(batch_id: int) -> Any:
+    cache = caches["progress"]
+
+    def report(phase: str, done: int, total: int) -> None:
+        cache.set(_progress_key(batch_id), (phase, done, total), timeout=24 * 3600)
+
+    return report
+
+
+def upload_import(*, acting_user: Any, agency: Agency, kind: str, upload: Any) -> ImportBatch:
+    """Store an uploaded file as a new batch and check it (now, or queued when large); audited."""
+    require(acting_user, "imports.use", agency)
+    if kind not in ImportKind.values:
+        raise ValidationError({"kind": f"'{kind}' is not a kind of import."})
+    require(acting_user, KIND_PERMISSION[kind], agency)
+    if upload is None:
+        raise ValidationError({"file": "Choose a CSV or XLSX file."})
+    name = PurePath(upload.name or "import.csv").name
+    if not name.lower().endswith(ACCEPTED_SUFFIXES):
+        raise ValidationError({"file": f"{name} is not a .csv or .xlsx file."})
+    if not upload.size:
+        raise ValidationError({"file": f"{name} is empty."})
+    if upload.size > settings.MUSTER_IMPORT_MAX_BYTES:
+        limit = settings.MUSTER_IMPORT_MAX_BYTES // (1024 * 1024)
+        raise ValidationError({"file": f"{name} is larger than the limit of {limit} MB."})
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    with transaction.atomic():
+        batch = ImportBatch(
+            agency=agency,
+            kind=kind,
+            file_name=name[:255],
+            file_sha256=digest.hexdigest(),
+            created_by=acting_user,
+        )
+        # Stored under its own suffix so the reader knows CSV from XLSX.
+        batch.file.save(f"import{PurePath(name).suffix.lower()}", upload, save=False)
+        batch.save()
+        record_audit(
+            actor=acting_user,
+            action="import.upload",
+            obj=batch,
+            agency_id=agency.pk,
+            after=snapshot(batch, exclude=("problems", "sample")),
+        )
+    _start(batch, commit=False)
+    batch.refresh_from_db()
+    return batch
+
+
+def _start(batch: ImportBatch, *, commit: bool) -> None:
+    """Run the step now for a small file, or queue it for the worker."""
+    if batch.file.size <= settings.MUSTER_IMPORT_INLINE_BYTES:
+        run_step(batch.pk, commit=commit)
+        return
+    from muster.imports.tasks import run_import_step
+
+    transaction.on_commit(lambda: run_import_step.enqueue(batch.pk, commit))
+
+
+def run_step(batch_id: int, *, commit: bool) -> ImportBatch:
+    """Check or commit a batch and store what was found; the worker and small uploads call it.
+
+    Permission is checked again here, as the batch's user: a role taken away between the
+    upload and the worker's turn stops the import.
+    """
+    batch = ImportBatch.objects.select_related("agency", "created_by", "committed_by").get(
+        pk=batch_id
+    )
+    expected = ImportStatus.COMMIT_QUEUED if commit else ImportStatus.QUEUED
+    if batch.status != expected:
+        return batch  # already run (a task delivered twice) or cancelled meanwhile
+    actor = batch.committed_by if commit else batch.created_by
+    batch.status = ImportStatus.COMMITTING if commit else ImportStatus.CHECKING
+    batch.save(update_fields=["status"])
+    report = _reporter(batch.pk)
+    report("writing" if commit else "checking", 0, 0)
+    try:
+        outcome = import_file(
+            acting_user=actor,
+            agency=batch.agency,
+            kind=batch.kind,
+            path=Path(batch.file.path),
+            file_name=batch.file_name,
+            commit=commit,
+            progress=report,
+            batch_id=batch.pk,
+        )
+    except Exception as error:
+        # Whatever stopped it, the import's transaction rolled back; the page says why.
+        batch.status = ImportStatus.FAILED
+        batch.failure = _failure_text(error)
+        batch.save(update_fields=["status", "failure"])
+        caches["progress"].delete(_progress_key(batch.pk))
+        return batch
+    store_outcome(batch, outcome, commit=commit)
+    caches["progress"].delete(_progress_key(batch.pk))
+    return batch
+
+
+def _failure_text(error: BaseException) -> str:
+    if isinstance(error, PermissionDenied):
+        return f"Not allowed: {error}"
+    if isinstance(error, ImportFailed):
+        return str(error)
+    name = type(error).__name__
+    return f"The import stopped with an unexpected error ({name}); nothing was written."
+
+
+def store_outcome(batch: ImportBatch, outcome: Outcome, *, commit: bool) -> None:
+    """Keep what a check found on the batch, for its page (a commit stores its own counts in
+    the import's transaction)."""
+    if commit and outcome.committed:
+        return
+    batch.rows_total = batch.rows_done = outcome.total_rows
+    batch.to_create = outcome.created
+    batch.to_update = outcome.updated
+    batch.unchanged = outcome.unchanged
+    batch.rejected = outcome.rejected
+    batch.problems = [p.as_dict() for p in outcome.problems]
+    batch.problem_count = outcome.problem_count
+    batch.sample = outcome.sample
+    # Checked, or a commit that found problems on its second look (nothing written).
+    batch.status = ImportStatus.CHECKED
+    batch.checked_at = timezone.now()
+    batch.save()
+
+
+def request_commit(*, acting_user: Any, batch: ImportBatch) -> ImportBatch:
+    """Import a checked batch without problems (now, or queued when large); audited."""
+    require(acting_user, "imports.use", batch.agency)
+    require(acting_user, KIND_PERMISSION[batch.kind], batch.agency)
+    if batch.status != ImportStatus.CHECKED:
+        raise ValidationError(
+            f"This import is {batch.get_status_display().lower()}; it cannot be imported now."
+        )
+    if batch.problem_count:
+        raise ValidationError(
+            "The file has rows with problems; nothing is imported until every row is right. "
+            "Correct the file and upload it again."
+        )
+    with transaction.atomic():
+        batch.status = ImportStatus.COMMIT_QUEUED
+        batch.committed_by = acting_user
+        batch.save(update_fields=["status", "committed_by"])
+        record_audit(
+            actor=acting_user,
+            action="import.requested",
+            obj=batch,
+            agency_id=batch.agency_id,
+            after={"status": batch.status},
+        )
+    _start(batch, commit=True)
+    batch.refresh_from_db()
+    return batch
+
+
+def cancel_batch(*, acting_user: Any, batch: ImportBatch) -> ImportBatch:
+    """Drop a batch that has not been imported, and its stored file; audited."""
+    require(acting_user, "imports.use", batch.agency)
+    if batch.status not in (ImportStatus.QUEUED, ImportStatus.CHECKED, ImportStatus.FAILED):
+        raise ValidationError(
+            f"This import is {batch.get_status_display().lower()}; it cannot be cancelled."
+        )
+    name = batch.file.name or ""
+    with transaction.atomic():
+        batch.status = ImportStatus.CANCELLED
+        batch.save(update_fields=["status"])
+        record_audit(
+            actor=acting_user,
+            action="import.cancel",
+            obj=batch,
+            agency_id=batch.agency_id,
+            after={"status": batch.status},
+        )
+    storage = batch.file.storage
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+    return batch
