@@ -28,6 +28,8 @@ urlpatterns = [
     path("retention/", include("muster.retention.urls")),
     path("xapi/", include("muster.xapi.urls")),
     path("", include("muster.reports.urls")),
+    path("api/", include("muster.api.urls")),
+    path("account/api-tokens/", include("muster.api.token_urls")),
     path("admin/", admin.site.urls),
 ]
 
