@@ -10,7 +10,8 @@ from muster.api import views
 from muster.api.docs import ApiDocsView
 
 router = DefaultRouter(trailing_slash=True)
-router.include_root_view = True
+# One address per resource: no ".json" twins of every route.
+router.include_format_suffixes = False
 router.register("agencies", views.AgencyViewSet, basename="agency")
 router.register("units", views.UnitViewSet, basename="unit")
 router.register("officers", views.OfficerViewSet, basename="officer")
