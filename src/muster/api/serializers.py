@@ -255,8 +255,9 @@ class TrainingRecordCreateSerializer(serializers.Serializer[Any]):
     attributed_to_period = serializers.CharField(max_length=32, required=False, allow_blank=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        """Without a course the record needs its own title and delivery."""
-        if attrs.get("course") is None:
+        """Without a course (or a session, which names one) the record needs its own title
+        and delivery."""
+        if attrs.get("course") is None and attrs.get("session") is None:
             missing = {
                 name: "Give it when no course is named."
                 for name in ("title", "delivery")
