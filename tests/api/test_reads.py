@@ -124,7 +124,8 @@ def test_agency_compliance_counts_serving_officers_by_verdict(api_world: ApiWorl
     bad = token_client(w.training_user).get(
         f"/api/v1/agencies/{w.agency.pk}/compliance/", {"period": "1066"}
     )
-    assert bad.status_code == 400 and "period" in bad.json()
+    assert bad.status_code == 400
+    assert "period" in bad.json()
 
 
 def test_agency_compliance_is_for_the_dashboards_readers(api_world: ApiWorld) -> None:
@@ -166,7 +167,9 @@ def test_lists_come_in_pages_of_at_most_200(world: World) -> None:
         OfficerFactory(agency=world.agency, last_name=f"Zed{n}")
     client = token_client(world.training_user)
     first = client.get("/api/v1/officers/", {"page_size": 3}).json()
-    assert first["count"] == 8 and len(first["results"]) == 3 and first["next"]
+    assert first["count"] == 8
+    assert len(first["results"]) == 3
+    assert first["next"]
     second = client.get(first["next"]).json()
     assert not {o["id"] for o in first["results"]} & {o["id"] for o in second["results"]}
     assert len(client.get("/api/v1/officers/", {"page_size": 10_000}).json()["results"]) == 8
