@@ -60,6 +60,10 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_tasks",
     "django_tasks_db",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "muster.core",
     "muster.accounts",
     "muster.agencies",
@@ -75,6 +79,7 @@ INSTALLED_APPS = [
     "muster.xapi",
     "muster.imports",
     "muster.reminders",
+    "muster.api",
 ]
 
 MIDDLEWARE = [
@@ -378,6 +383,59 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
         "form-action": list(dict.fromkeys(_form_action)),
         "report-uri": [reverse_lazy("csp-report")],
+    },
+}
+
+# --- REST API (muster.api; see docs/api.md) -------------------------------------------------
+# A personal API token (Authorization: Bearer ...) or, for the browsable API and the docs
+# page, the signed-in session with its CSRF check. Every answer is JSON unless a browser asks.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so an unauthenticated request is answered 401 with a Bearer challenge.
+        "muster.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "muster.api.pagination.Pagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["muster.api.authentication.TokenRateThrottle"],
+    "EXCEPTION_HANDLER": "muster.api.exceptions.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Requests one API token may make, e.g. "600/minute"; empty for no limit. Browser sessions
+# are not limited.
+MUSTER_API_TOKEN_RATE = env.str("MUSTER_API_TOKEN_RATE", default="600/minute")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Muster API",
+    "DESCRIPTION": (
+        "Officers, units, courses, sessions, training records, qualifications and compliance, "
+        "each limited to what the token's user may read. See docs/api.md."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # Swagger UI's files come from the drf-spectacular-sidecar package, served by Muster
+    # itself: nothing is fetched from elsewhere, as the Content-Security-Policy demands.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "OfficerStatusEnum": "muster.people.models.OfficerStatus",
+        "SessionStatusEnum": "muster.training.models.SessionStatus",
+        "CourseStatusEnum": "muster.training.models.CourseStatus",
+        "UnitKindEnum": "muster.agencies.models.UnitKind",
+        "RecordKindEnum": "muster.training.models.RecordKind",
     },
 }
 

@@ -29,6 +29,8 @@ urlpatterns = [
     path("xapi/", include("muster.xapi.urls")),
     path("imports/", include("muster.imports.urls")),
     path("", include("muster.reports.urls")),
+    path("api/", include("muster.api.urls")),
+    path("account/api-tokens/", include("muster.api.token_urls")),
     path("admin/", admin.site.urls),
 ]
 

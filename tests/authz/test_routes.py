@@ -135,6 +135,9 @@ def _problem(role: str, route: Route, response: Any) -> str | None:
         return f"denied with {status}, but the response names the officer"
     if status in (403, 404):
         return None
+    # The REST API asks an anonymous caller for a token (401 with a Bearer challenge).
+    if status == 401 and role == "anonymous" and response.get("WWW-Authenticate"):
+        return None
     if status in (301, 302):
         if role == "anonymous" and location.startswith(("/login/", "/admin/login/")):
             return None
