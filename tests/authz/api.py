@@ -15,6 +15,7 @@ from muster.api.services import create_api_token
 from muster.compliance.models import ComplianceSnapshot
 from muster.core.services import SYSTEM
 from muster.training import services
+from tests.authz import imports
 from tests.authz.base import (
     AGENCY_MEMBERS,
     AGENCY_WIDE,
@@ -61,6 +62,7 @@ def setup(w: AuthzWorld) -> None:
         passing_score=Decimal(70),
     )
     token, _ = create_api_token(acting_user=w.officer_user, name="Phone app")
+    imports.setup(w)  # a checked import of one record of the officer's
     w.objects.update(
         course=course,
         session=session,
@@ -121,6 +123,12 @@ ROUTES = {
     ),
     "api:compliance-list": Route(allowed=SIGNED_IN),
     "api:compliance-detail": Route(allowed=READS_OFFICER, kwargs=_pk("snapshot")),
+    # Imports: the lists answer everyone signed in (empty but for importers); a batch, its
+    # import and its cancelling are the agency's Training Unit's and administrators'.
+    "api:import-list": Route(allowed=SIGNED_IN),
+    "api:import-detail": Route(allowed=TRAINING_WRITERS, kwargs=_pk("batch")),
+    "api:import-commit": Route(allowed=TRAINING_WRITERS, kwargs=_pk("batch"), methods=("POST",)),
+    "api:import-cancel": Route(allowed=TRAINING_WRITERS, kwargs=_pk("batch"), methods=("POST",)),
     # One's own tokens: everyone signed in has the page; only the owner revokes a token.
     "api-tokens": Route(allowed=SIGNED_IN),
     "api-token-revoke": Route(

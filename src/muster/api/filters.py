@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from muster.agencies.models import Agency, Unit, UnitKind
 from muster.compliance.models import ComplianceSnapshot
+from muster.imports.models import ImportBatch, ImportKind, ImportStatus
 from muster.people.models import Employment, Officer, OfficerStatus
 from muster.training.models import (
     Course,
@@ -211,3 +212,15 @@ class ComplianceFilter(df.FilterSet):
         if value is None:
             return queryset
         return queryset.filter(period_start__lte=value, period_end__gte=value)
+
+
+class ImportFilter(df.FilterSet):
+    """Imports by agency, kind and status."""
+
+    agency = df.ModelChoiceFilter(queryset=_visible(Agency))
+    kind = df.ChoiceFilter(choices=ImportKind.choices)
+    status = df.ChoiceFilter(choices=ImportStatus.choices)
+
+    class Meta:
+        model = ImportBatch
+        fields = ["agency", "kind", "status"]

@@ -387,3 +387,56 @@ class AgencyComplianceSerializer(serializers.Serializer[Any]):
     period_end = serializers.DateField()
     officers = serializers.IntegerField()
     counts = StatusCountsSerializer()
+
+
+class ImportProblemSerializer(serializers.Serializer[Any]):
+    """One bad cell of an import file (line 0: the whole file)."""
+
+    line = serializers.IntegerField()
+    column = serializers.CharField(allow_blank=True)
+    message = serializers.CharField()
+
+
+class ImportProgressSerializer(serializers.Serializer[Any]):
+    """How far the step under way is."""
+
+    phase = serializers.CharField()
+    done = serializers.IntegerField()
+    total = serializers.IntegerField()
+
+
+class ImportBatchSerializer(serializers.ModelSerializer[Any]):
+    """An import: the file, where it stands, what its check found and what it created."""
+
+    problems = ImportProblemSerializer(many=True, read_only=True)
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        from muster.imports.models import ImportBatch
+
+        model = ImportBatch
+        fields = [
+            "id", "agency", "kind", "file_name", "file_sha256", "status", "rows_total",
+            "to_create", "to_update", "unchanged", "rejected", "problem_count", "problems",
+            "failure", "created_at", "checked_at", "committed_at", "progress",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(ImportProgressSerializer(allow_null=True))
+    def get_progress(self, batch: Any) -> dict[str, Any] | None:
+        """The step under way, while one runs."""
+        from muster.imports.batches import read_progress
+
+        progress = read_progress(batch) if batch.busy else None
+        if progress is None:
+            return None
+        phase, done, total = progress
+        return {"phase": phase, "done": done, "total": total}
+
+
+class ImportUploadSerializer(serializers.Serializer[Any]):
+    """A file to check (and later import) for one agency."""
+
+    agency = VisibleRelatedField(queryset=Agency.objects.all())
+    kind = serializers.ChoiceField(choices=["officers", "records", "qualifications"])
+    file = serializers.FileField(help_text="A .csv or .xlsx file in the columns of formats.md.")

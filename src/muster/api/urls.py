@@ -20,6 +20,7 @@ router.register("sessions", views.SessionViewSet, basename="session")
 router.register("training-records", views.TrainingRecordViewSet, basename="training-record")
 router.register("qualifications", views.QualificationViewSet, basename="qualification")
 router.register("compliance", views.ComplianceViewSet, basename="compliance")
+router.register("imports", views.ImportViewSet, basename="import")
 
 app_name = "api"
 

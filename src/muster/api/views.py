@@ -16,6 +16,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -25,6 +26,8 @@ from muster.api import serializers as s
 from muster.compliance.models import ComplianceSnapshot
 from muster.compliance.rulepack import load_pack
 from muster.core.audit import audit_read
+from muster.imports.batches import cancel_batch, request_commit, upload_import
+from muster.imports.models import ImportBatch
 from muster.people.models import Officer, OfficerStatus
 from muster.people.services import create_officer, update_officer
 from muster.reports.dashboard import NO_SNAPSHOT, STATUSES, may_view_dashboard
@@ -394,3 +397,49 @@ class ComplianceViewSet(OfficerFileViewSet, mixins.ListModelMixin, mixins.Retrie
     def get_queryset(self) -> QuerySet[Any]:
         """Only verdicts under the officer's agency's own rule pack."""
         return super().get_queryset().filter(pack_id=F("officer__agency__rule_pack"))
+
+
+# --- Imports ----------------------------------------------------------------------------
+
+
+class ImportViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """Imports of the agencies where the user trains or administers: upload a file, read its
+    check (every problem by line and column), then import it, all rows or none."""
+
+    queryset = ImportBatch.objects.all()
+    serializer_class = s.ImportBatchSerializer
+    filterset_class = filters.ImportFilter
+    ordering = ("-created_at", "-pk")
+    parser_classes = (MultiPartParser, FormParser)
+
+    @extend_schema(
+        request={"multipart/form-data": s.ImportUploadSerializer},
+        responses={201: s.ImportBatchSerializer, **ERRORS},
+    )
+    def create(self, request: Request) -> Response:
+        """Upload a file: it is checked at once (or by the worker when large); nothing is
+        written until the import is asked for."""
+        form = s.ImportUploadSerializer(data=request.data, context={"request": request})
+        form.is_valid(raise_exception=True)
+        values = form.validated_data
+        batch = upload_import(
+            acting_user=request.user,
+            agency=values["agency"],
+            kind=values["kind"],
+            upload=values["file"],
+        )
+        return Response(s.ImportBatchSerializer(batch).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: s.ImportBatchSerializer, **ERRORS})
+    @action(detail=True, methods=["post"], url_path="import", url_name="commit")
+    def commit(self, request: Request, pk: str) -> Response:
+        """Import a checked file without problems: every row or none."""
+        batch = request_commit(acting_user=request.user, batch=self.get_object())
+        return Response(s.ImportBatchSerializer(batch).data)
+
+    @extend_schema(request=None, responses={200: s.ImportBatchSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        """Drop an import that has not been written, and its stored file."""
+        batch = cancel_batch(acting_user=request.user, batch=self.get_object())
+        return Response(s.ImportBatchSerializer(batch).data)
