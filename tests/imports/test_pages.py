@@ -248,7 +248,9 @@ def test_an_imported_batch_cannot_be_cancelled(world: World) -> None:
 def test_another_agency_s_training_staff_see_neither_the_batch_nor_it_in_their_list(
     world: World,
 ) -> None:
-    batch = uploaded(signed_in(world.training_user), world.agency, csv_bytes(HEADER, good_rows(world)))
+    batch = uploaded(
+        signed_in(world.training_user), world.agency, csv_bytes(HEADER, good_rows(world))
+    )
     foreign = signed_in(member(Role.TRAINING_STAFF, world.other_agency))
     for route in ("imports:detail", "imports:progress", "imports:problems"):
         assert foreign.get(reverse(route, args=[batch.pk])).status_code == 404
@@ -283,7 +285,9 @@ def test_a_roster_creates_a_new_officer_and_moves_one_to_another_unit(world: Wor
         ["NEW-77", "Avery", "Stone", "Officer", "Traffic Division"],
         [world.officer.serial_number, "Dana", "Reyes", world.officer.rank, "Traffic Division"],
     ]
-    batch = uploaded(client, world.agency, csv_bytes(header, rows), kind="officers", name="roster.csv")
+    batch = uploaded(
+        client, world.agency, csv_bytes(header, rows), kind="officers", name="roster.csv"
+    )
     assert (batch.to_create, batch.to_update, batch.problem_count) == (1, 1, 0)
     page = client.get(reverse("imports:detail", args=[batch.pk])).content.decode()
     assert '<td class="num" id="to-update">1</td>' in page
@@ -337,9 +341,10 @@ def test_a_large_file_is_checked_and_imported_by_the_worker(world: World, settin
     batch.refresh_from_db()
     assert batch.status == ImportStatus.COMMIT_QUEUED
     assert TrainingRecord.objects.count() == 0
-    assert "Waiting to be imported" in client.get(
-        reverse("imports:progress", args=[batch.pk])
-    ).content.decode()
+    assert (
+        "Waiting to be imported"
+        in client.get(reverse("imports:progress", args=[batch.pk])).content.decode()
+    )
     run_worker()
     batch.refresh_from_db()
     assert batch.status == ImportStatus.COMMITTED

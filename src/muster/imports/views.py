@@ -24,7 +24,6 @@ from muster.imports.models import ImportBatch, ImportKind, ImportStatus
 from muster.imports.services import KIND_COLUMNS
 from muster.reports.tables import csv_response
 
-
 # Said instead of the bare permission name: the person needs to know whose work it is.
 KIND_REFUSALS = {
     ImportKind.OFFICERS: "Only an agency administrator may import a roster of officers; "
