@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
@@ -17,6 +18,7 @@ from django_tasks_db.models import DBTaskResult
 from muster.accounts.models import Role
 from muster.agencies.models import Agency
 from muster.core.models import AuditEvent
+from muster.imports.batches import cancel_batch, request_commit, run_step
 from muster.imports.models import ImportBatch, ImportStatus
 from muster.people.models import Officer
 from muster.training.models import TrainingRecord
@@ -351,3 +353,25 @@ def test_a_large_file_is_checked_and_imported_by_the_worker(world: World, settin
     assert TrainingRecord.objects.count() == 3
     assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 2
     assert client.get(reverse("imports:progress", args=[batch.pk]))["HX-Refresh"] == "true"
+
+
+@pytest.mark.django_db
+def test_a_second_click_from_a_stale_page_neither_imports_again_nor_cancels(world: World) -> None:
+    batch = uploaded(
+        signed_in(world.training_user), world.agency, csv_bytes(HEADER, good_rows(world))
+    )
+    # Two tabs (or a double click): each request holds the batch as it was, "checked".
+    first, second, third = (ImportBatch.objects.get(pk=batch.pk) for _ in range(3))
+    request_commit(acting_user=world.training_user, batch=first)
+    with pytest.raises(ValidationError, match="is imported; it cannot be imported now"):
+        request_commit(acting_user=world.training_user, batch=second)
+    with pytest.raises(ValidationError, match="is imported; it cannot be cancelled"):
+        cancel_batch(acting_user=world.training_user, batch=third)
+    batch.refresh_from_db()
+    assert (batch.status, batch.to_create) == (ImportStatus.COMMITTED, 3)
+    assert AuditEvent.objects.filter(action="import.commit").count() == 1
+    assert AuditEvent.objects.filter(action="import.requested").count() == 1
+    assert not AuditEvent.objects.filter(action="import.cancel").exists()
+    # A job delivered twice finds the step done and changes nothing.
+    assert run_step(batch.pk, commit=True).status == ImportStatus.COMMITTED
+    assert TrainingRecord.objects.count() == 3
