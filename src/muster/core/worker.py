@@ -9,13 +9,36 @@ from __future__ import annotations
 
 import os
 import threading
+from typing import Any
 
 from django.conf import settings
+from django.db import connections
 
 DATABASE_BACKEND = "django_tasks_db.DatabaseBackend"
 
 
-def start_worker_thread(interval: float = 1.0) -> threading.Thread | None:
+class WorkerThread(threading.Thread):
+    """A daemon thread that runs queued jobs until stop() is called or the process ends."""
+
+    def __init__(self, worker: Any) -> None:
+        super().__init__(name="muster-worker", daemon=True)
+        self.worker = worker
+
+    def run(self) -> None:
+        """Take and run jobs; close this thread's database connections when told to stop, so a
+        stopped worker leaves no session open (a test database could not be dropped)."""
+        try:
+            self.worker.run()
+        finally:
+            connections.close_all()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Let the job under way finish, then end the thread (waits up to `timeout` seconds)."""
+        self.worker.running = False
+        self.join(timeout)
+
+
+def start_worker_thread(interval: float = 1.0) -> WorkerThread | None:
     """Start a daemon thread that runs queued jobs; None when jobs do not go to the database."""
     if settings.TASKS["default"]["BACKEND"] != DATABASE_BACKEND:
         return None
@@ -33,6 +56,6 @@ def start_worker_thread(interval: float = 1.0) -> threading.Thread | None:
         worker_id=f"serve-{os.getpid()}",
         excluded_queue_names=[],
     )
-    thread = threading.Thread(target=worker.run, name="muster-worker", daemon=True)
+    thread = WorkerThread(worker)
     thread.start()
     return thread

@@ -111,11 +111,14 @@ def run_step(batch_id: int, *, commit: bool) -> ImportBatch:
         pk=batch_id
     )
     expected = ImportStatus.COMMIT_QUEUED if commit else ImportStatus.QUEUED
-    if batch.status != expected:
-        return batch  # already run (a task delivered twice) or cancelled meanwhile
+    running = ImportStatus.COMMITTING if commit else ImportStatus.CHECKING
+    # Claimed by one conditional UPDATE: of two runs at once (a task delivered twice), one
+    # goes on and the other finds the step taken; a cancelled batch is not run.
+    if not ImportBatch.objects.filter(pk=batch_id, status=expected).update(status=running):
+        batch.refresh_from_db()
+        return batch
     actor = batch.committed_by if commit else batch.created_by
-    batch.status = ImportStatus.COMMITTING if commit else ImportStatus.CHECKING
-    batch.save(update_fields=["status"])
+    batch.status = running
     report = _reporter(batch.pk)
     report("writing" if commit else "checking", 0, 0)
     try:
@@ -183,9 +186,18 @@ def request_commit(*, acting_user: Any, batch: ImportBatch) -> ImportBatch:
             "Correct the file and upload it again."
         )
     with transaction.atomic():
+        # A conditional UPDATE, not a save of the page's copy: a second click (or a second tab)
+        # whose copy still says "checked" must not import the file again or undo a cancel.
+        claimed = ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.CHECKED).update(
+            status=ImportStatus.COMMIT_QUEUED, committed_by=acting_user
+        )
+        if not claimed:
+            batch.refresh_from_db()
+            raise ValidationError(
+                f"This import is {batch.get_status_display().lower()}; it cannot be imported now."
+            )
         batch.status = ImportStatus.COMMIT_QUEUED
         batch.committed_by = acting_user
-        batch.save(update_fields=["status", "committed_by"])
         record_audit(
             actor=acting_user,
             action="import.requested",
@@ -201,14 +213,19 @@ def request_commit(*, acting_user: Any, batch: ImportBatch) -> ImportBatch:
 def cancel_batch(*, acting_user: Any, batch: ImportBatch) -> ImportBatch:
     """Drop a batch that has not been imported, and its stored file; audited."""
     require(acting_user, "imports.use", batch.agency)
-    if batch.status not in (ImportStatus.QUEUED, ImportStatus.CHECKED, ImportStatus.FAILED):
-        raise ValidationError(
-            f"This import is {batch.get_status_display().lower()}; it cannot be cancelled."
-        )
+    cancellable = (ImportStatus.QUEUED, ImportStatus.CHECKED, ImportStatus.FAILED)
     name = batch.file.name or ""
     with transaction.atomic():
+        # Conditional, like request_commit: a batch imported since the page was drawn stays so.
+        claimed = ImportBatch.objects.filter(pk=batch.pk, status__in=cancellable).update(
+            status=ImportStatus.CANCELLED
+        )
+        if not claimed:
+            batch.refresh_from_db()
+            raise ValidationError(
+                f"This import is {batch.get_status_display().lower()}; it cannot be cancelled."
+            )
         batch.status = ImportStatus.CANCELLED
-        batch.save(update_fields=["status"])
         record_audit(
             actor=acting_user,
             action="import.cancel",

@@ -20,7 +20,9 @@ class UploadForm(forms.Form):
         widget=forms.RadioSelect,
         initial=ImportKind.RECORDS,
     )
+    # An empty file is refused by the upload service, with the file's name in the message.
     file = forms.FileField(
+        allow_empty_file=True,
         label="CSV or XLSX file",
         help_text="The columns of docs/formats.md; the first row names them. "
         "Nothing is written until you have seen the check and chosen Import.",

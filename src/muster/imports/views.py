@@ -24,6 +24,14 @@ from muster.imports.models import ImportBatch, ImportKind, ImportStatus
 from muster.imports.services import KIND_COLUMNS
 from muster.reports.tables import csv_response
 
+# Said instead of the bare permission name: the person needs to know whose work it is.
+KIND_REFUSALS = {
+    ImportKind.OFFICERS: "Only an agency administrator may import a roster of officers; "
+    "ask yours, or import training records or qualifications instead.",
+    ImportKind.RECORDS: "You may not record training for this agency.",
+    ImportKind.QUALIFICATIONS: "You may not record qualifications for this agency.",
+}
+
 
 def _agencies(user: Any) -> QuerySet[Agency]:
     """The agencies whose imports the user may run (administrators and Training Unit)."""
@@ -71,8 +79,9 @@ def batch_new(request: HttpRequest) -> HttpResponse:
             )
         except ValidationError as error:
             show_service_errors(form, error)
-        except PermissionDenied as error:
-            form.add_error("kind", str(error) or "You may not import this kind of file.")
+        except PermissionDenied:
+            kind = form.cleaned_data["kind"]
+            form.add_error("kind", KIND_REFUSALS.get(kind, "You may not import this kind of file."))
         else:
             return redirect("imports:detail", pk=batch.pk)
     kinds = [(k, label, KIND_COLUMNS[k]) for k, label in ImportKind.choices]
