@@ -417,8 +417,8 @@ MUSTER_API_TOKEN_RATE = env.str("MUSTER_API_TOKEN_RATE", default="600/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Muster API",
     "DESCRIPTION": (
-        "Officers, units, courses, sessions, training records, qualifications and compliance, "
-        "each limited to what the token's user may read. See docs/api.md."
+        "Officers, units, courses, sessions, training records, qualifications, compliance and "
+        "imports, each limited to what the token's user may read. See docs/api.md."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
