@@ -24,3 +24,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.path.join(os.environ["MUSTER_DATA_DIR"], "test.sqlite3")
     }
+
+# Import progress goes to files; each xdist worker has its own test database, so its own
+# folder too (batch ids repeat across the workers' databases).
+CACHES["progress"] = {  # noqa: F405
+    "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+    "LOCATION": os.path.join(
+        os.environ["MUSTER_DATA_DIR"], "progress-" + os.environ.get("PYTEST_XDIST_WORKER", "main")
+    ),
+}

@@ -234,6 +234,8 @@ CACHES = {
 # to the background worker and the page shows their progress.
 MUSTER_IMPORT_INLINE_BYTES = env.int("MUSTER_IMPORT_INLINE_BYTES", default=256 * 1024)
 MUSTER_IMPORT_MAX_BYTES = env.int("MUSTER_IMPORT_MAX_BYTES", default=64 * 1024 * 1024)
+# A step that reports no progress for this long has lost its worker; it may then be cancelled.
+MUSTER_IMPORT_STALLED_SECONDS = env.int("MUSTER_IMPORT_STALLED_SECONDS", default=15 * 60)
 
 TASKS = {
     "default": {

@@ -375,3 +375,76 @@ def test_a_second_click_from_a_stale_page_neither_imports_again_nor_cancels(worl
     # A job delivered twice finds the step done and changes nothing.
     assert run_step(batch.pk, commit=True).status == ImportStatus.COMMITTED
     assert TrainingRecord.objects.count() == 3
+
+
+def _stuck_batch(world, status):
+    """A batch whose step's worker stopped: `status`, and no progress reported."""
+    from muster.imports.models import ImportBatch
+
+    return ImportBatch.objects.create(
+        agency=world.agency,
+        kind="records",
+        file_name="stuck.csv",
+        file_sha256="0" * 64,
+        status=status,
+        created_by=world.training_user,
+        committed_by=world.training_user,
+    )
+
+
+def test_a_step_whose_worker_stopped_can_be_cancelled_and_a_running_one_cannot(world, client):
+    from django.core.cache import caches
+
+    from muster.imports.batches import _reporter, is_stalled
+
+    client.force_login(world.training_user)
+    stuck = _stuck_batch(world, "committing")
+    page = client.get(f"/imports/{stuck.pk}/")
+    assert is_stalled(stuck)
+    assert b"import-stalled" in page.content
+    assert client.post(f"/imports/{stuck.pk}/cancel/").status_code == 302
+    stuck.refresh_from_db()
+    assert stuck.status == "cancelled"
+    # One that reported progress just now is running: it is not offered, and is refused.
+    running = _stuck_batch(world, "checking")
+    _reporter(running.pk)("checking", 1000, 5000)
+    assert not is_stalled(running)
+    assert b"import-stalled" not in client.get(f"/imports/{running.pk}/").content
+    client.post(f"/imports/{running.pk}/cancel/")
+    running.refresh_from_db()
+    assert running.status == "checking"
+    caches["progress"].delete(f"import-progress-{running.pk}")
+
+
+def test_a_commit_that_finds_its_batch_cancelled_writes_nothing(world, write_csv):
+    from muster.imports.services import ImportFailed, import_file
+
+    path = write_csv(
+        "r.csv",
+        ["serial_number", "date", "title", "minutes"],
+        [[world.officer.serial_number, "2025-03-01", "Range", "60"]],
+    )
+    batch = _stuck_batch(world, "cancelled")
+    with pytest.raises(ImportFailed, match="cancelled while it ran"):
+        import_file(
+            acting_user=world.training_user,
+            agency=world.agency,
+            kind="records",
+            path=path,
+            commit=True,
+            batch_id=batch.pk,
+        )
+    assert TrainingRecord.objects.count() == 0
+    batch.refresh_from_db()
+    assert batch.status == "cancelled"
+
+
+def test_an_import_waiting_for_the_worker_can_be_cancelled_and_is_then_not_run(world, client):
+    from muster.imports.batches import run_step
+
+    client.force_login(world.training_user)
+    waiting = _stuck_batch(world, "commit_queued")
+    client.post(f"/imports/{waiting.pk}/cancel/")
+    waiting.refresh_from_db()
+    assert waiting.status == "cancelled"
+    assert run_step(waiting.pk, commit=True).status == "cancelled"

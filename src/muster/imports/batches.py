@@ -8,6 +8,7 @@ page can show it while the import's own transaction is still open.
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -35,15 +36,26 @@ def read_progress(batch: ImportBatch) -> tuple[str, int, int] | None:
     value = caches["progress"].get(_progress_key(batch.pk))
     if not value:
         return None
-    phase, done, total = value
+    phase, done, total = value[:3]
     return str(phase), int(done), int(total)
+
+
+def is_stalled(batch: ImportBatch) -> bool:
+    """A step that has reported no progress for MUSTER_IMPORT_STALLED_SECONDS: its worker
+    most likely stopped (the database is as it was; the batch may be cancelled)."""
+    if batch.status not in (ImportStatus.CHECKING, ImportStatus.COMMITTING):
+        return False
+    value = caches["progress"].get(_progress_key(batch.pk))
+    last = float(value[3]) if value and len(value) > 3 else None
+    return last is None or time.time() - last > settings.MUSTER_IMPORT_STALLED_SECONDS
 
 
 def _reporter(batch_id: int) -> Any:
     cache = caches["progress"]
 
     def report(phase: str, done: int, total: int) -> None:
-        cache.set(_progress_key(batch_id), (phase, done, total), timeout=24 * 3600)
+        # With the time of the report, so a step whose worker died can be told from a slow one.
+        cache.set(_progress_key(batch_id), (phase, done, total, time.time()), timeout=24 * 3600)
 
     return report
 
@@ -133,10 +145,13 @@ def run_step(batch_id: int, *, commit: bool) -> ImportBatch:
             batch_id=batch.pk,
         )
     except Exception as error:
-        # Whatever stopped it, the import's transaction rolled back; the page says why.
-        batch.status = ImportStatus.FAILED
-        batch.failure = _failure_text(error)
-        batch.save(update_fields=["status", "failure"])
+        # Whatever stopped it, the import's transaction rolled back; the page says why (unless
+        # the batch was cancelled meanwhile, which stays so).
+        failure = _failure_text(error)
+        ImportBatch.objects.filter(pk=batch.pk, status=running).update(
+            status=ImportStatus.FAILED, failure=failure
+        )
+        batch.refresh_from_db()
         caches["progress"].delete(_progress_key(batch.pk))
         return batch
     store_outcome(batch, outcome, commit=commit)
@@ -158,18 +173,26 @@ def store_outcome(batch: ImportBatch, outcome: Outcome, *, commit: bool) -> None
     the import's transaction)."""
     if commit and outcome.committed:
         return
-    batch.rows_total = batch.rows_done = outcome.total_rows
-    batch.to_create = outcome.created
-    batch.to_update = outcome.updated
-    batch.unchanged = outcome.unchanged
-    batch.rejected = outcome.rejected
-    batch.problems = [p.as_dict() for p in outcome.problems]
-    batch.problem_count = outcome.problem_count
-    batch.sample = outcome.sample
-    # Checked, or a commit that found problems on its second look (nothing written).
-    batch.status = ImportStatus.CHECKED
-    batch.checked_at = timezone.now()
-    batch.save()
+    fields = {
+        "rows_total": outcome.total_rows,
+        "rows_done": outcome.total_rows,
+        "to_create": outcome.created,
+        "to_update": outcome.updated,
+        "unchanged": outcome.unchanged,
+        "rejected": outcome.rejected,
+        "problems": [p.as_dict() for p in outcome.problems],
+        "problem_count": outcome.problem_count,
+        "sample": outcome.sample,
+        # Checked, or a commit that found problems on its second look (nothing written).
+        "status": ImportStatus.CHECKED,
+        "checked_at": timezone.now(),
+    }
+    # Only from the step that ran: a batch cancelled meanwhile stays cancelled.
+    if ImportBatch.objects.filter(pk=batch.pk, status=batch.status).update(**fields):
+        for name, value in fields.items():
+            setattr(batch, name, value)
+    else:
+        batch.refresh_from_db()
 
 
 def request_commit(*, acting_user: Any, batch: ImportBatch) -> ImportBatch:
@@ -213,7 +236,16 @@ def request_commit(*, acting_user: Any, batch: ImportBatch) -> ImportBatch:
 def cancel_batch(*, acting_user: Any, batch: ImportBatch) -> ImportBatch:
     """Drop a batch that has not been imported, and its stored file; audited."""
     require(acting_user, "imports.use", batch.agency)
-    cancellable = (ImportStatus.QUEUED, ImportStatus.CHECKED, ImportStatus.FAILED)
+    cancellable: list[str] = [
+        ImportStatus.QUEUED,
+        ImportStatus.CHECKED,
+        ImportStatus.COMMIT_QUEUED,
+        ImportStatus.FAILED,
+    ]
+    if is_stalled(batch):
+        # Its worker stopped mid-step; the import's transaction never committed. Should the
+        # worker only have been slow, its commit finds the batch cancelled and rolls back.
+        cancellable.append(batch.status)
     name = batch.file.name or ""
     with transaction.atomic():
         # Conditional, like request_commit: a batch imported since the page was drawn stays so.

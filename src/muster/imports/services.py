@@ -852,7 +852,12 @@ def import_file(
             planner.batch_id = batch_id
             outcome.batch_id = batch_id
             outcome.created, outcome.updated = planner.write(progress)
-            ImportBatch.objects.filter(pk=batch_id).update(
+            # Conditional: a batch cancelled while this ran (its worker thought stopped) is
+            # not imported after all; raising rolls every row back.
+            finished = ImportBatch.objects.filter(pk=batch_id, status=ImportStatus.COMMITTING)
+            if not finished.exists():
+                raise ImportFailed("The import was cancelled while it ran; nothing was imported.")
+            finished.update(
                 status=ImportStatus.COMMITTED,
                 committed_at=timezone.now(),
                 rows_total=outcome.total_rows,

@@ -18,7 +18,13 @@ from muster.accounts.models import TRAINING_WRITE_ROLES
 from muster.agencies.models import Agency
 from muster.core.audit import record_audit
 from muster.core.forms import show_service_errors
-from muster.imports.batches import cancel_batch, read_progress, request_commit, upload_import
+from muster.imports.batches import (
+    cancel_batch,
+    is_stalled,
+    read_progress,
+    request_commit,
+    upload_import,
+)
 from muster.imports.forms import UploadForm
 from muster.imports.models import ImportBatch, ImportKind, ImportStatus
 from muster.imports.services import KIND_COLUMNS
@@ -93,6 +99,7 @@ def _context(batch: ImportBatch) -> dict[str, Any]:
     return {
         "batch": batch,
         "progress": progress,
+        "stalled": is_stalled(batch),
         "Status": ImportStatus,
         "hidden_problems": max(0, batch.problem_count - len(batch.problems)),
     }
