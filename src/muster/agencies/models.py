@@ -42,6 +42,13 @@ class AgencyQuerySet(AgencyScopedQuerySet["Agency"]):
 
     agency_path = ""
 
+    def where_user_holds(self, user: Any, roles: frozenset[str]) -> AgencyQuerySet:
+        """Agencies in which the user holds any of `roles` (every agency for a superuser)."""
+        scope = user.scope
+        if scope.everything:
+            return self.all()
+        return self.filter(pk__in=scope.agencies_with(roles))
+
 
 class Agency(models.Model):
     """A law-enforcement agency whose officers' training Muster keeps."""

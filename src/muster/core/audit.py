@@ -37,11 +37,12 @@ def snapshot(obj: models.Model, *, exclude: tuple[str, ...] = ()) -> dict[str, A
     for field in obj._meta.concrete_fields:
         if field.name in exclude:
             continue
-        data[field.attname] = _jsonable(field.value_from_object(obj))
+        data[field.attname] = jsonable(field.value_from_object(obj))
     return data
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """A value as JSON holds it: dates and times in ISO form, decimals as text."""
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
@@ -49,9 +50,9 @@ def _jsonable(value: Any) -> Any:
     if hasattr(value, "name") and hasattr(value, "storage"):  # a FieldFile
         return value.name or None
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     return value
 
 
@@ -145,8 +146,8 @@ def record_audit(
         object_id=object_id,
         object_label=object_label,
         agency_id=agency_id,
-        before=_jsonable(before) if before is not None else None,
-        after=_jsonable(after) if after is not None else None,
+        before=jsonable(before) if before is not None else None,
+        after=jsonable(after) if after is not None else None,
         reason=reason,
         request_id=current_request_id.get() or "",
         prev_hash=last or GENESIS_HASH,

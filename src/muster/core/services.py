@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
 
 class SystemActor:
@@ -29,6 +29,13 @@ class SystemActor:
 
 
 SYSTEM = SystemActor()
+
+
+def error_text(error: ValidationError) -> str:
+    """A service's ValidationError as one line: "field: message; field: message"."""
+    if hasattr(error, "error_dict"):
+        return "; ".join(f"{f}: {' '.join(m)}" for f, m in error.message_dict.items())
+    return " ".join(error.messages)
 
 
 def require(user: Any, permission: str, obj: Any = None) -> None:

@@ -7,7 +7,6 @@ page can show it while the import's own transaction is still open.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from pathlib import Path, PurePath
 from typing import Any
@@ -22,6 +21,7 @@ from muster.agencies.models import Agency
 from muster.core.audit import record_audit, snapshot
 from muster.core.services import require
 from muster.imports.models import ImportBatch, ImportKind, ImportStatus
+from muster.imports.reader import file_sha256
 from muster.imports.services import KIND_PERMISSION, ImportFailed, Outcome, import_file
 
 ACCEPTED_SUFFIXES = (".csv", ".xlsx", ".xlsm")
@@ -76,16 +76,15 @@ def upload_import(*, acting_user: Any, agency: Agency, kind: str, upload: Any) -
     if upload.size > settings.MUSTER_IMPORT_MAX_BYTES:
         limit = settings.MUSTER_IMPORT_MAX_BYTES // (1024 * 1024)
         raise ValidationError({"file": f"{name} is larger than the limit of {limit} MB."})
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
+    upload.seek(0)
+    sha256 = file_sha256(upload)
     upload.seek(0)
     with transaction.atomic():
         batch = ImportBatch(
             agency=agency,
             kind=kind,
             file_name=name[:255],
-            file_sha256=digest.hexdigest(),
+            file_sha256=sha256,
             created_by=acting_user,
         )
         # Stored under its own suffix so the reader knows CSV from XLSX.
@@ -173,16 +172,7 @@ def store_outcome(batch: ImportBatch, outcome: Outcome, *, commit: bool) -> None
     the import's transaction)."""
     if commit and outcome.committed:
         return
-    fields = {
-        "rows_total": outcome.total_rows,
-        "rows_done": outcome.total_rows,
-        "to_create": outcome.created,
-        "to_update": outcome.updated,
-        "unchanged": outcome.unchanged,
-        "rejected": outcome.rejected,
-        "problems": [p.as_dict() for p in outcome.problems],
-        "problem_count": outcome.problem_count,
-        "sample": outcome.sample,
+    fields = outcome.batch_fields() | {
         # Checked, or a commit that found problems on its second look (nothing written).
         "status": ImportStatus.CHECKED,
         "checked_at": timezone.now(),

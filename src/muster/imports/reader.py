@@ -6,9 +6,11 @@ table and the terminal can print them as `file, line N, column C: message`.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from muster.compliance.tabular import (
     OFFICER_COLUMNS,
@@ -93,6 +95,14 @@ class FileProblem(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(p.message for p in problems))
         self.problems = problems
+
+
+def file_sha256(handle: Any) -> str:
+    """The SHA-256 of a binary file object's contents (read in pieces), in hex."""
+    digest = hashlib.sha256()
+    for block in iter(lambda: handle.read(1 << 20), b""):
+        digest.update(block)
+    return digest.hexdigest()
 
 
 def count_rows(path: Path) -> int:

@@ -26,9 +26,9 @@ from muster.agencies.models import Agency, Unit
 from muster.compliance.rulepack import load_pack
 from muster.compliance.services import deferred_refresh, refresh_compliance
 from muster.compliance.vocabulary import DELIVERY_CODES, EMPLOYMENT, ROLES, WEAPON_TYPES
-from muster.core.audit import AuditEntry, record_audit, record_audit_many
+from muster.core.audit import AuditEntry, jsonable, record_audit, record_audit_many
 from muster.core.bulk import insert_returning_ids, insert_rows
-from muster.core.services import require
+from muster.core.services import error_text, require
 from muster.imports.models import ImportBatch, ImportedRow, ImportKind, ImportStatus
 from muster.imports.reader import (
     OFFICER_IMPORT_COLUMNS,
@@ -39,6 +39,7 @@ from muster.imports.reader import (
     Row,
     Sheet,
     count_rows,
+    file_sha256,
     open_sheet,
 )
 from muster.people.models import Officer, OfficerStatus
@@ -96,6 +97,20 @@ class Outcome:
         """Whether every row can be (or was) imported or is already there."""
         return self.problem_count == 0
 
+    def batch_fields(self) -> dict[str, Any]:
+        """What a batch keeps of the outcome, for its page."""
+        return {
+            "rows_total": self.total_rows,
+            "rows_done": self.total_rows,
+            "to_create": self.created,
+            "to_update": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "problems": [p.as_dict() for p in self.problems],
+            "problem_count": self.problem_count,
+            "sample": self.sample,
+        }
+
     def summary(self) -> str:
         """The terminal's last line: `N created, M unchanged, K rejected` (and updates)."""
         line = f"{self.created} created, {self.unchanged} unchanged, {self.rejected} rejected"
@@ -145,11 +160,12 @@ class _Planner:
             row.bad(column, "the officer's serial number is required")
         return serial
 
-    def officer_pk(self, row: Row) -> int | None:
-        """The id of the row's officer in this agency, or a problem naming the serial."""
+    def officer_pk(self, row: Row) -> tuple[str, int | None]:
+        """The row's serial number and the id of its officer in this agency (None, and a
+        problem naming the serial, when the agency has no such officer)."""
         serial = self.officer_serial(row)
         if not serial:
-            return None
+            return serial, None
         pk = self.officer_pks.get(serial)
         if pk is None:
             column = "serial_number" if row.has("serial_number") else "officer_id"
@@ -158,7 +174,7 @@ class _Planner:
                 f"no officer with serial number '{serial}' in {self.agency.name}; "
                 "import the roster first",
             )
-        return pk
+        return serial, pk
 
     def write(self, progress: Progress | None) -> tuple[int, int]:
         """Create and update what was planned; returns (created, updated)."""
@@ -335,7 +351,7 @@ class _OfficerPlanner(_Planner):
                     progress("writing", done, total)
         except ValidationError as error:
             # Checked already; only a race with another change of the roster lands here.
-            raise ImportFailed(f"An officer could not be saved: {_messages(error)}") from None
+            raise ImportFailed(f"An officer could not be saved: {error_text(error)}") from None
         return len(self.new), len(self.changes)
 
 
@@ -365,14 +381,6 @@ class _New:
     values: dict[str, Any]  # by field name; foreign keys as ids
     label: str
     topic_ids: list[int] = field(default_factory=list)
-
-
-def _json_ready(value: Any) -> Any:
-    if isinstance(value, dt.date):  # datetimes too
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
 
 
 class _AppendPlanner(_Planner):
@@ -488,7 +496,7 @@ class _AppendPlanner(_Planner):
             for name, attname in fks:
                 after[attname] = after.pop(name)
             for name in convert:
-                after[name] = _json_ready(after[name])
+                after[name] = jsonable(after[name])
             after.update(self.extra_after(new))
             yield AuditEntry(
                 action=self.action,
@@ -556,7 +564,7 @@ class _RecordPlanner(_AppendPlanner):
         self.topic_lists: dict[str, list[str]] = {}  # a topics cell, parsed once
 
     def row(self, row: Row) -> None:
-        officer_pk = self.officer_pk(row)
+        serial, officer_pk = self.officer_pk(row)
         day = row.date("date", required=True)
         if row.raw("kind").lower() == "qualification":
             row.bad("kind", "qualification shoots go in a qualifications import, not records")
@@ -639,7 +647,6 @@ class _RecordPlanner(_AppendPlanner):
             return
         assert officer_pk is not None
         assert day is not None
-        serial = self.officer_serial(row)
         content = [
             serial, day, title, kind, minutes, credit_hours, semester_hours, delivery, role,
             category, ";".join(codes), approved, post_certified, course_id, provider, location,
@@ -725,7 +732,7 @@ class _QualificationPlanner(_AppendPlanner):
     )
 
     def row(self, row: Row) -> None:
-        officer_pk = self.officer_pk(row)
+        serial, officer_pk = self.officer_pk(row)
         day = row.date("date", required=True)
         weapon_type = row.choice("weapon_type", WEAPON_TYPES, "")
         if not weapon_type:
@@ -752,7 +759,6 @@ class _QualificationPlanner(_AppendPlanner):
             return
         assert officer_pk is not None
         assert day is not None
-        serial = self.officer_serial(row)
         content = [
             serial, day, weapon_type, weapon, course_of_fire, score, max_score, passing,
             instructor, voided,
@@ -799,12 +805,6 @@ class ImportFailed(Exception):
     """Committing stopped part-way (a race with another change); nothing was written."""
 
 
-def _messages(error: ValidationError) -> str:
-    if hasattr(error, "error_dict"):
-        return "; ".join(f"{f}: {' '.join(m)}" for f, m in error.message_dict.items())
-    return " ".join(error.messages)
-
-
 def import_file(
     *,
     acting_user: Any,
@@ -836,7 +836,8 @@ def import_file(
             if planner is None or not outcome.ok:
                 return outcome
             user = acting_user if getattr(acting_user, "pk", None) else None
-            sha256 = _sha256(path)
+            with path.open("rb") as handle:
+                sha256 = file_sha256(handle)
             if batch_id is None:
                 # An import without an uploaded batch (the terminal, a script) gets one here, in
                 # the same transaction: the history lists every import.
@@ -860,15 +861,7 @@ def import_file(
             finished.update(
                 status=ImportStatus.COMMITTED,
                 committed_at=timezone.now(),
-                rows_total=outcome.total_rows,
-                rows_done=outcome.total_rows,
-                to_create=outcome.created,
-                to_update=outcome.updated,
-                unchanged=outcome.unchanged,
-                rejected=0,
-                problems=[],
-                problem_count=0,
-                sample=outcome.sample,
+                **outcome.batch_fields(),
             )
             record_audit(
                 actor=acting_user,
@@ -925,11 +918,3 @@ def _check(
     if progress is not None:
         progress("checking", rows, rows)
     return planner
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -41,10 +41,7 @@ KIND_REFUSALS = {
 
 def _agencies(user: Any) -> QuerySet[Agency]:
     """The agencies whose imports the user may run (administrators and Training Unit)."""
-    scope = user.scope
-    if scope.everything:
-        return Agency.objects.order_by("name")
-    return Agency.objects.filter(pk__in=scope.agencies_with(TRAINING_WRITE_ROLES)).order_by("name")
+    return Agency.objects.where_user_holds(user, TRAINING_WRITE_ROLES)
 
 
 def _batch(request: HttpRequest, pk: int) -> ImportBatch:

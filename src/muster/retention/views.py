@@ -52,10 +52,7 @@ from muster.retention.services import (
 
 def _agencies(user: Any) -> Any:
     """The agencies whose retention pages the user reads."""
-    scope = user.scope
-    if scope.everything:
-        return Agency.objects.all()
-    return Agency.objects.filter(pk__in=scope.agencies_with(RETENTION_READ_ROLES))
+    return Agency.objects.where_user_holds(user, RETENTION_READ_ROLES)
 
 
 def _agency(request: HttpRequest, agency_id: int) -> Agency:

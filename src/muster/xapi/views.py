@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from muster.accounts.models import TRAINING_WRITE_ROLES
 from muster.agencies.models import Agency
 from muster.core.forms import show_service_errors
+from muster.core.services import error_text
 from muster.xapi.forms import IntegrationForm, MappingForm
 from muster.xapi.models import Integration, Statement
 from muster.xapi.services import (
@@ -64,12 +65,6 @@ def _integration(request: HttpRequest) -> Integration | None:
     return authenticate_integration(key, secret) if sep else None
 
 
-def _field_error(error: ValidationError) -> str:
-    if hasattr(error, "error_dict"):
-        return "; ".join(f"{f}: {' '.join(m)}" for f, m in error.message_dict.items())
-    return " ".join(error.messages)
-
-
 @csrf_exempt
 def statements(request: HttpRequest) -> HttpResponse:
     """xAPI statements resource: PUT/POST store statements, GET returns one by statementId."""
@@ -108,7 +103,7 @@ def statements(request: HttpRequest) -> HttpResponse:
             for item in items
         ]
     except ValidationError as error:
-        return _error(400, _field_error(error))
+        return _error(400, error_text(error))
     seen = [p.statement_id for p in parsed]
     if len(set(seen)) != len(seen):
         return _error(400, "id: the batch holds two statements with the same id.")
@@ -119,7 +114,7 @@ def statements(request: HttpRequest) -> HttpResponse:
                 receive_statement(integration=integration, data=item, parsed=one)
     except ValidationError as error:
         status = 409 if _is_conflict(error) else 400
-        return _error(status, _field_error(error))
+        return _error(status, error_text(error))
     except PermissionDenied:
         return _error(403, "This integration may not store statements.")
     if request.method == "PUT":
@@ -153,10 +148,7 @@ def _get(request: HttpRequest, integration: Integration) -> HttpResponse:
 
 
 def _writable_agencies(user: Any) -> QuerySet[Agency]:
-    scope = user.scope
-    if scope.everything:
-        return Agency.objects.order_by("name")
-    return Agency.objects.filter(pk__in=scope.agencies_with(TRAINING_WRITE_ROLES)).order_by("name")
+    return Agency.objects.where_user_holds(user, TRAINING_WRITE_ROLES)
 
 
 def _integration_for(request: HttpRequest, pk: int) -> Integration:
